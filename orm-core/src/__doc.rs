@@ -1,0 +1,120 @@
+//! A hand-written model for orm-core's doc tests (orm-core cannot use the derive). It is
+//! exactly what `#[derive(Model)]` emits for:
+//!
+//! ```ignore
+//! #[derive(Model)]
+//! #[mapped(table = "accounts")]
+//! struct Account { #[mapped(primary_key, identity)] id: i64, owner_id: Option<i64>, name: String, balance: i64 }
+//! ```
+
+#![allow(missing_docs, unreachable_pub, reason = "doc-test fixture, hidden")]
+
+use crate::column::Column;
+use crate::metadata::*;
+use crate::types::{Int8, Nullable, Text, TypeInfo};
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub name: String,
+    pub balance: i64,
+}
+
+const fn col(name: &'static str, ty: TypeInfo, nullable: bool) -> ColumnDef {
+    ColumnDef {
+        name,
+        field: name,
+        sql_type: DdlType::Mapped(ty),
+        nullable,
+        primary_key: false,
+        identity: None,
+        sequence: None,
+        server_default: None,
+        default: None,
+        on_update: None,
+        generated: None,
+        version: false,
+        collation: None,
+        comment: None,
+    }
+}
+
+impl Account {
+    pub const ID: Column<Account, Int8> = Column::new("id", 0);
+    pub const OWNER_ID: Column<Account, Nullable<Int8>> = Column::new("owner_id", 1);
+    pub const NAME: Column<Account, Text> = Column::new("name", 2);
+    pub const BALANCE: Column<Account, Int8> = Column::new("balance", 3);
+}
+
+impl Table for Account {
+    const TABLE: &'static TableDef = &TableDef {
+        name: "accounts",
+        schema: None,
+        rust_name: "Account",
+        comment: None,
+        columns: &[
+            ColumnDef {
+                primary_key: true,
+                identity: Some(IdentityDef {
+                    always: false,
+                    options: SequenceOptions {
+                        start: None,
+                        increment: None,
+                        min_value: None,
+                        max_value: None,
+                        cache: None,
+                        cycle: false,
+                    },
+                }),
+                ..col("id", TypeInfo::named("BIGINT"), false)
+            },
+            col("owner_id", TypeInfo::named("BIGINT"), true),
+            col("name", TypeInfo::named("TEXT"), false),
+            col("balance", TypeInfo::named("BIGINT"), false),
+        ],
+        primary_key: Some(PrimaryKeyDef {
+            name: "accounts_pkey",
+            columns: &["id"],
+        }),
+        constraints: &[],
+        indexes: &[],
+        sequences: &[],
+        extensions: &[],
+        options: TableOptions {
+            temporary: false,
+            unlogged: false,
+            inherits: &[],
+            partition_by: None,
+            using: None,
+            with: &[],
+            on_commit: None,
+            tablespace: None,
+        },
+    };
+}
+
+impl crate::row::FromRow<Account> for Account {
+    fn from_row(
+        row: &dyn crate::row::SqlRow,
+        idx: &mut usize,
+    ) -> Result<Self, crate::row::DecodeError> {
+        Ok(Account {
+            id: <i64 as crate::row::FromRow<Int8>>::from_row(row, idx)?,
+            owner_id: <Option<i64> as crate::row::FromRow<Nullable<Int8>>>::from_row(row, idx)?,
+            name: <String as crate::row::FromRow<Text>>::from_row(row, idx)?,
+            balance: <i64 as crate::row::FromRow<Int8>>::from_row(row, idx)?,
+        })
+    }
+}
+
+impl crate::model::Model for Account {
+    fn column_values(&self) -> Vec<crate::value::Param> {
+        vec![
+            std::sync::Arc::new(self.id),
+            std::sync::Arc::new(self.owner_id),
+            std::sync::Arc::new(self.name.clone()),
+            std::sync::Arc::new(self.balance),
+        ]
+    }
+}

@@ -1,0 +1,57 @@
+//! Typed column handles: `User::EMAIL: Column<User, Text>`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::metadata::{ColumnDef, Table};
+use crate::types::SqlType;
+
+/// A column of table `T` with SQL type `ST`. The derive emits one per field as an associated
+/// const named after the field in upper case (`User::EMAIL`).
+pub struct Column<T, ST> {
+    name: &'static str,
+    index: usize,
+    _marker: PhantomData<fn() -> (T, ST)>,
+}
+
+impl<T, ST> Column<T, ST> {
+    /// A column handle. The derive calls this; `index` is the column's position in
+    /// `T::TABLE.columns`.
+    pub const fn new(name: &'static str, index: usize) -> Self {
+        Column {
+            name,
+            index,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The column's SQL name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Position in the table's column list.
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<T: Table, ST: SqlType> Column<T, ST> {
+    /// The column's metadata.
+    pub fn def(&self) -> &'static ColumnDef {
+        &T::TABLE.columns[self.index]
+    }
+}
+
+impl<T, ST> Clone for Column<T, ST> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, ST> Copy for Column<T, ST> {}
+
+impl<T: Table, ST> fmt::Debug for Column<T, ST> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", T::TABLE.name, self.name)
+    }
+}

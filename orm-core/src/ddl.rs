@@ -1,0 +1,1 @@
+//! DDL (in progress).

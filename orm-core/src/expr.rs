@@ -1,0 +1,1549 @@
+//! Typed SQL expressions: columns, values, operators, functions, CASE, CAST, subqueries.
+//!
+//! The typed surface is [`Expression`] (an expression of SQL type `SqlType` that uses the
+//! tables `Tables`), [`AsExpression`] (what an operator accepts on its right-hand side: a value
+//! or an expression of a compatible type) and the operator methods of [`ExprExt`]. Under it
+//! sits an untyped [`Node`] tree that the writer renders; statements store nodes, so their
+//! types stay small.
+//!
+//! ```
+//! use orm_core::prelude::*;
+//! # use orm_core::__doc::*;
+//! let cond = Account::BALANCE.gt(100_i64).and(Account::NAME.ilike("%smith%"));
+//! let sql = cond.into_expr().to_sql();
+//! assert_eq!(sql.sql(), r#""accounts"."balance" > $1 AND "accounts"."name" ILIKE $2"#);
+//! assert_eq!(sql.params().len(), 2);
+//! ```
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::column::Column;
+use crate::metadata::{NullsOrder, SortOrder, Table, TableDef};
+use crate::scope::{Both, NoTable};
+use crate::types::{
+    Arithmetic, Array, Bool, BoolType, Int8, Nullable, Numeric, Row, SqlType, Text, TextType,
+};
+use crate::value::{BindValue, Param};
+use crate::writer::{QueryFragment, SqlWriter};
+
+/// The untyped expression tree the writer renders.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Node {
+    /// `"table"."column"` (qualified when the writer qualifies).
+    Column {
+        /// The table (or alias) that qualifies the column.
+        table: Qualifier,
+        /// Column name.
+        name: &'static str,
+    },
+    /// A column of a CTE, subquery or function alias: `"alias"."name"`.
+    AliasColumn {
+        /// The alias.
+        alias: Cow<'static, str>,
+        /// Column name.
+        name: Cow<'static, str>,
+    },
+    /// A bound value: `$n`.
+    Param(Param),
+    /// Trusted SQL text.
+    Raw(Cow<'static, str>),
+    /// Nodes written one after the other (raw fragments with binds).
+    Seq(Vec<Node>),
+    /// `lhs <op> rhs`
+    Binary {
+        /// The operator.
+        op: &'static str,
+        /// Left side.
+        lhs: Box<Node>,
+        /// Right side.
+        rhs: Box<Node>,
+    },
+    /// `NOT expr`, `-expr`
+    Prefix {
+        /// The operator, with trailing space when a keyword.
+        op: &'static str,
+        /// Operand.
+        expr: Box<Node>,
+    },
+    /// `expr IS NULL` and friends.
+    Postfix {
+        /// Operand.
+        expr: Box<Node>,
+        /// The operator, with leading space.
+        op: &'static str,
+    },
+    /// `expr [NOT] BETWEEN low AND high`
+    Between {
+        /// Operand.
+        expr: Box<Node>,
+        /// Lower bound.
+        low: Box<Node>,
+        /// Upper bound.
+        high: Box<Node>,
+        /// `NOT BETWEEN`
+        negated: bool,
+    },
+    /// `expr [NOT] IN (a, b, ..)` or `expr [NOT] IN (subquery)`
+    In {
+        /// Operand.
+        expr: Box<Node>,
+        /// The list or a single subquery node.
+        list: Vec<Node>,
+        /// `NOT IN`
+        negated: bool,
+    },
+    /// `expr <op> ANY (array)` / `ALL (array)`
+    Quantified {
+        /// Operand.
+        expr: Box<Node>,
+        /// Comparison operator.
+        op: &'static str,
+        /// `ANY` or `ALL`.
+        quantifier: &'static str,
+        /// The array (a bound array, an array column, a subquery).
+        array: Box<Node>,
+    },
+    /// A function call or aggregate.
+    Func(Box<FuncCall>),
+    /// `CAST(expr AS type)`
+    Cast {
+        /// Operand.
+        expr: Box<Node>,
+        /// Target type, trusted SQL.
+        ty: Cow<'static, str>,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`
+    Case {
+        /// `CASE x WHEN ..` form.
+        operand: Option<Box<Node>>,
+        /// WHEN/THEN pairs.
+        whens: Vec<(Node, Node)>,
+        /// ELSE.
+        otherwise: Option<Box<Node>>,
+    },
+    /// `(a, b, ..)`: a row value or a parenthesized list.
+    Tuple(Vec<Node>),
+    /// `ARRAY[a, b, ..]`
+    ArrayLit(Vec<Node>),
+    /// `(SELECT ..)`
+    Subquery(Arc<dyn QueryFragment + Send + Sync>),
+    /// `EXISTS (SELECT ..)`
+    Exists {
+        /// The subquery.
+        query: Arc<dyn QueryFragment + Send + Sync>,
+        /// `NOT EXISTS`
+        negated: bool,
+    },
+    /// `*`
+    Star,
+    /// `DEFAULT` (in VALUES and SET).
+    Default,
+    /// `(expr)`: an explicit grouping.
+    Paren(Box<Node>),
+}
+
+impl std::fmt::Debug for dyn QueryFragment + Send + Sync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.to_sql().sql())
+    }
+}
+
+/// What qualifies a column: its table or an alias.
+#[derive(Debug, Clone, Copy)]
+pub enum Qualifier {
+    /// The table itself (schema-qualified when it has a schema).
+    Table(&'static TableDef),
+    /// An alias (`FROM users AS u`).
+    Alias(&'static str),
+}
+
+/// A function call: `name([DISTINCT] args [ORDER BY ..]) [FILTER (WHERE ..)] [OVER ..]`.
+#[derive(Debug, Clone)]
+pub struct FuncCall {
+    /// Function name (trusted SQL; may be schema-qualified).
+    pub name: Cow<'static, str>,
+    /// Arguments.
+    pub args: Vec<Node>,
+    /// `DISTINCT` (aggregates).
+    pub distinct: bool,
+    /// `ORDER BY` inside the call (ordered aggregates).
+    pub order_by: Vec<OrderItem>,
+    /// `FILTER (WHERE ..)`.
+    pub filter: Option<Node>,
+}
+
+/// One `ORDER BY` item.
+#[derive(Debug, Clone)]
+pub struct OrderItem {
+    /// The expression.
+    pub node: Node,
+    /// `ASC` / `DESC` (nothing written when `None`).
+    pub order: Option<SortOrder>,
+    /// `NULLS FIRST` / `NULLS LAST`.
+    pub nulls: Option<NullsOrder>,
+}
+
+impl Node {
+    /// A bound value.
+    pub fn bind<T: BindValue>(value: T) -> Node {
+        Node::Param(Arc::new(value))
+    }
+
+    fn binary(op: &'static str, lhs: Node, rhs: Node) -> Node {
+        Node::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        }
+    }
+
+    fn func(name: impl Into<Cow<'static, str>>, args: Vec<Node>) -> Node {
+        Node::Func(Box::new(FuncCall {
+            name: name.into(),
+            args,
+            distinct: false,
+            order_by: Vec::new(),
+            filter: None,
+        }))
+    }
+
+    /// Binding strength, for parentheses: higher binds tighter.
+    fn precedence(&self) -> u8 {
+        match self {
+            Node::Binary { op, .. } => binary_precedence(op),
+            Node::Prefix { op, .. } if *op == "NOT " => 3,
+            Node::Prefix { .. } => 9,
+            Node::Postfix { .. } => 4,
+            Node::Between { .. } | Node::In { .. } | Node::Quantified { .. } => 5,
+            Node::Exists { .. } => 10,
+            _ => 10,
+        }
+    }
+}
+
+fn binary_precedence(op: &str) -> u8 {
+    match op {
+        "OR" => 1,
+        "AND" => 2,
+        "=" | "<>" | "<" | "<=" | ">" | ">=" | "IS DISTINCT FROM" | "IS NOT DISTINCT FROM" => 4,
+        "LIKE" | "ILIKE" | "NOT LIKE" | "NOT ILIKE" => 5,
+        "+" | "-" => 7,
+        "*" | "/" | "%" => 8,
+        // Every other operator (||, @>, ->, ..) is a PostgreSQL "other operator": it binds
+        // tighter than comparisons and looser than arithmetic.
+        _ => 6,
+    }
+}
+
+fn associative(op: &str) -> bool {
+    matches!(op, "AND" | "OR" | "+" | "*" | "||")
+}
+
+fn walk_child(out: &mut SqlWriter, child: &Node, parent_prec: u8, same_op_ok: bool) {
+    let p = child.precedence();
+    if p < parent_prec || (p == parent_prec && !same_op_ok) {
+        out.push("(");
+        child.walk(out);
+        out.push(")");
+    } else {
+        child.walk(out);
+    }
+}
+
+impl QueryFragment for Node {
+    fn walk(&self, out: &mut SqlWriter) {
+        match self {
+            Node::Column { table, name } => {
+                if out.qualify() {
+                    match table {
+                        Qualifier::Table(def) => {
+                            if let Some(schema) = def.schema {
+                                out.push_ident(schema);
+                                out.push(".");
+                            }
+                            out.push_ident(def.name);
+                        }
+                        Qualifier::Alias(a) => out.push_ident(a),
+                    }
+                    out.push(".");
+                }
+                out.push_ident(name);
+            }
+            Node::AliasColumn { alias, name } => {
+                out.push_ident(alias);
+                out.push(".");
+                out.push_ident(name);
+            }
+            Node::Param(p) => out.push_param(p),
+            Node::Raw(s) => out.push(s),
+            Node::Seq(nodes) => {
+                for n in nodes {
+                    n.walk(out);
+                }
+            }
+            Node::Binary { op, lhs, rhs } => {
+                let prec = binary_precedence(op);
+                let assoc = associative(op);
+                walk_child(out, lhs, prec, true);
+                out.push(" ");
+                out.push(op);
+                out.push(" ");
+                // Right operand: equal precedence needs parentheses unless the operator is
+                // associative and the same (`a - (b - c)`, but `a AND b AND c`).
+                let same = matches!(&**rhs, Node::Binary { op: o, .. } if o == op);
+                walk_child(out, rhs, prec, assoc && same);
+            }
+            Node::Prefix { op, expr } => {
+                out.push(op);
+                walk_child(out, expr, self.precedence(), true);
+            }
+            Node::Postfix { expr, op } => {
+                walk_child(out, expr, self.precedence() + 1, false);
+                out.push(op);
+            }
+            Node::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                walk_child(out, expr, 6, false);
+                out.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
+                walk_child(out, low, 6, false);
+                out.push(" AND ");
+                walk_child(out, high, 6, false);
+            }
+            Node::In {
+                expr,
+                list,
+                negated,
+            } => {
+                walk_child(out, expr, 6, false);
+                out.push(if *negated { " NOT IN (" } else { " IN (" });
+                match list.as_slice() {
+                    [Node::Subquery(q)] => q.walk(out),
+                    _ => out.push_list(list, ", ", |out, n| n.walk(out)),
+                }
+                out.push(")");
+            }
+            Node::Quantified {
+                expr,
+                op,
+                quantifier,
+                array,
+            } => {
+                walk_child(out, expr, 6, false);
+                out.push(" ");
+                out.push(op);
+                out.push(" ");
+                out.push(quantifier);
+                out.push("(");
+                match &**array {
+                    Node::Subquery(q) => q.walk(out),
+                    other => other.walk(out),
+                }
+                out.push(")");
+            }
+            Node::Func(f) => f.walk(out),
+            Node::Cast { expr, ty } => {
+                out.push("CAST(");
+                expr.walk(out);
+                out.push(" AS ");
+                out.push(ty);
+                out.push(")");
+            }
+            Node::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                out.push("CASE");
+                if let Some(op) = operand {
+                    out.push(" ");
+                    op.walk(out);
+                }
+                for (w, t) in whens {
+                    out.push(" WHEN ");
+                    w.walk(out);
+                    out.push(" THEN ");
+                    t.walk(out);
+                }
+                if let Some(e) = otherwise {
+                    out.push(" ELSE ");
+                    e.walk(out);
+                }
+                out.push(" END");
+            }
+            Node::Tuple(items) => {
+                out.push("(");
+                out.push_list(items, ", ", |out, n| n.walk(out));
+                out.push(")");
+            }
+            Node::ArrayLit(items) => {
+                out.push("ARRAY[");
+                out.push_list(items, ", ", |out, n| n.walk(out));
+                out.push("]");
+            }
+            Node::Subquery(q) => {
+                out.push("(");
+                q.walk(out);
+                out.push(")");
+            }
+            Node::Exists { query, negated } => {
+                out.push(if *negated { "NOT EXISTS (" } else { "EXISTS (" });
+                query.walk(out);
+                out.push(")");
+            }
+            Node::Star => out.push("*"),
+            Node::Default => out.push("DEFAULT"),
+            Node::Paren(n) => {
+                out.push("(");
+                n.walk(out);
+                out.push(")");
+            }
+        }
+    }
+}
+
+impl QueryFragment for FuncCall {
+    fn walk(&self, out: &mut SqlWriter) {
+        out.push(&self.name);
+        out.push("(");
+        if self.distinct {
+            out.push("DISTINCT ");
+        }
+        out.push_list(&self.args, ", ", |out, n| n.walk(out));
+        if !self.order_by.is_empty() {
+            out.push(" ORDER BY ");
+            out.push_list(&self.order_by, ", ", |out, o| o.walk(out));
+        }
+        out.push(")");
+        if let Some(f) = &self.filter {
+            out.push(" FILTER (WHERE ");
+            f.walk(out);
+            out.push(")");
+        }
+    }
+}
+
+impl QueryFragment for OrderItem {
+    fn walk(&self, out: &mut SqlWriter) {
+        self.node.walk(out);
+        match self.order {
+            Some(SortOrder::Asc) => out.push(" ASC"),
+            Some(SortOrder::Desc) => out.push(" DESC"),
+            None => {}
+        }
+        match self.nulls {
+            Some(NullsOrder::First) => out.push(" NULLS FIRST"),
+            Some(NullsOrder::Last) => out.push(" NULLS LAST"),
+            None => {}
+        }
+    }
+}
+
+/// A typed SQL expression.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a SQL expression",
+    note = "expressions are columns (`User::ID`), `Expr` values built from them, or values passed where a column's operator expects them"
+)]
+pub trait Expression: Sized {
+    /// The expression's SQL type.
+    type SqlType: SqlType;
+    /// The tables it uses (see [`crate::scope`]).
+    type Tables;
+    /// The untyped node.
+    fn into_node(self) -> Node;
+
+    /// As an [`Expr`].
+    fn into_expr(self) -> Expr<Self::SqlType, Self::Tables> {
+        Expr::from_node(self.into_node())
+    }
+}
+
+/// Something usable where an expression of SQL type `ST` is expected: a Rust value of a
+/// matching type (bound as `$n`), or an expression whose base type matches (a `Nullable<Int8>`
+/// column where an `Int8` is expected, and the other way round).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a `{ST}` value",
+    label = "expected a value or expression of SQL type `{ST}`",
+    note = "the Rust ↔ SQL type table is in `orm_core::types`; a NULL (`Option`) only goes into a nullable column"
+)]
+pub trait AsExpression<ST: SqlType> {
+    /// The tables the value uses (`NoTable` for plain values).
+    type Tables;
+    /// The untyped node.
+    fn into_node(self) -> Node;
+}
+
+impl<E, ST> AsExpression<ST> for E
+where
+    E: Expression,
+    ST: SqlType,
+    E::SqlType: SqlType<NotNull = ST::NotNull>,
+{
+    type Tables = E::Tables;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+/// An expression of SQL type `ST` that uses the tables `S`.
+pub struct Expr<ST, S = NoTable> {
+    node: Node,
+    _marker: PhantomData<fn() -> (ST, S)>,
+}
+
+impl<ST, S> Expr<ST, S> {
+    /// Wraps a node. The caller vouches for its type; prefer the typed constructors.
+    pub fn from_node(node: Node) -> Self {
+        Expr {
+            node,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The node.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+}
+
+impl<ST, S> Clone for Expr<ST, S> {
+    fn clone(&self) -> Self {
+        Expr::from_node(self.node.clone())
+    }
+}
+
+impl<ST, S> std::fmt::Debug for Expr<ST, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Expr")
+            .field(&self.node.to_sql().sql())
+            .finish()
+    }
+}
+
+impl<ST: SqlType, S> Expression for Expr<ST, S> {
+    type SqlType = ST;
+    type Tables = S;
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
+impl<ST, S> QueryFragment for Expr<ST, S> {
+    fn walk(&self, out: &mut SqlWriter) {
+        self.node.walk(out);
+    }
+}
+
+impl<T: Table, ST: SqlType> Expression for Column<T, ST> {
+    type SqlType = ST;
+    type Tables = T;
+    fn into_node(self) -> Node {
+        Node::Column {
+            table: Qualifier::Table(T::TABLE),
+            name: self.name(),
+        }
+    }
+}
+
+/// The base (not-null) type of an expression.
+pub type BaseOf<E> = <<E as Expression>::SqlType as SqlType>::NotNull;
+
+type Cond<L, R> = Expr<Bool, Both<L, R>>;
+
+/// Operators on every expression. In the prelude.
+pub trait ExprExt: Expression {
+    /// `self = rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::ID.eq(7_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."id" = $1"#);
+    /// ```
+    fn eq<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary("=", self.into_node(), rhs.into_node()))
+    }
+    /// `self <> rhs`
+    fn ne<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary("<>", self.into_node(), rhs.into_node()))
+    }
+    /// `self < rhs`
+    fn lt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary("<", self.into_node(), rhs.into_node()))
+    }
+    /// `self <= rhs`
+    fn le<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary("<=", self.into_node(), rhs.into_node()))
+    }
+    /// `self > rhs`
+    fn gt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary(">", self.into_node(), rhs.into_node()))
+    }
+    /// `self >= rhs`
+    fn ge<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary(">=", self.into_node(), rhs.into_node()))
+    }
+    /// `self IS DISTINCT FROM rhs` (NULL-safe `<>`).
+    fn is_distinct_from<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary(
+            "IS DISTINCT FROM",
+            self.into_node(),
+            rhs.into_node(),
+        ))
+    }
+    /// `self IS NOT DISTINCT FROM rhs` (NULL-safe `=`).
+    fn is_not_distinct_from<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary(
+            "IS NOT DISTINCT FROM",
+            self.into_node(),
+            rhs.into_node(),
+        ))
+    }
+    /// `self IS NULL`
+    fn is_null(self) -> Expr<Bool, Self::Tables> {
+        Expr::from_node(Node::Postfix {
+            expr: Box::new(self.into_node()),
+            op: " IS NULL",
+        })
+    }
+    /// `self IS NOT NULL`
+    fn is_not_null(self) -> Expr<Bool, Self::Tables> {
+        Expr::from_node(Node::Postfix {
+            expr: Box::new(self.into_node()),
+            op: " IS NOT NULL",
+        })
+    }
+    /// `self BETWEEN low AND high`
+    fn between<L, H>(
+        self,
+        low: L,
+        high: H,
+    ) -> Expr<Bool, Both<Self::Tables, Both<L::Tables, H::Tables>>>
+    where
+        L: AsExpression<Self::SqlType>,
+        H: AsExpression<Self::SqlType>,
+    {
+        Expr::from_node(Node::Between {
+            expr: Box::new(self.into_node()),
+            low: Box::new(low.into_node()),
+            high: Box::new(high.into_node()),
+            negated: false,
+        })
+    }
+    /// `self NOT BETWEEN low AND high`
+    fn not_between<L, H>(
+        self,
+        low: L,
+        high: H,
+    ) -> Expr<Bool, Both<Self::Tables, Both<L::Tables, H::Tables>>>
+    where
+        L: AsExpression<Self::SqlType>,
+        H: AsExpression<Self::SqlType>,
+    {
+        Expr::from_node(Node::Between {
+            expr: Box::new(self.into_node()),
+            low: Box::new(low.into_node()),
+            high: Box::new(high.into_node()),
+            negated: true,
+        })
+    }
+    /// `self IN ($1, $2, ..)`: one parameter per value. An empty list renders `IN (NULL)`,
+    /// which matches nothing. For long lists prefer [`ExprExt::eq_any`] (one array parameter).
+    fn in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
+    where
+        I: IntoIterator,
+        I::Item: AsExpression<Self::SqlType, Tables = NoTable>,
+    {
+        let mut list: Vec<Node> = values.into_iter().map(|v| v.into_node()).collect();
+        if list.is_empty() {
+            list.push(Node::Raw(Cow::Borrowed("NULL")));
+        }
+        Expr::from_node(Node::In {
+            expr: Box::new(self.into_node()),
+            list,
+            negated: false,
+        })
+    }
+    /// `self NOT IN ($1, $2, ..)`. An empty list renders `NOT IN (NULL)`; use
+    /// [`ExprExt::ne_all`] for "none of", which is true for an empty list.
+    fn not_in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
+    where
+        I: IntoIterator,
+        I::Item: AsExpression<Self::SqlType, Tables = NoTable>,
+    {
+        let mut list: Vec<Node> = values.into_iter().map(|v| v.into_node()).collect();
+        if list.is_empty() {
+            list.push(Node::Raw(Cow::Borrowed("NULL")));
+        }
+        Expr::from_node(Node::In {
+            expr: Box::new(self.into_node()),
+            list,
+            negated: true,
+        })
+    }
+    /// `self IN (SELECT ..)`
+    fn in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
+    where
+        Q: crate::query::SubQuery<BaseOf<Self>>,
+    {
+        Expr::from_node(Node::In {
+            expr: Box::new(self.into_node()),
+            list: vec![Node::Subquery(query.into_fragment())],
+            negated: false,
+        })
+    }
+    /// `self NOT IN (SELECT ..)`
+    fn not_in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
+    where
+        Q: crate::query::SubQuery<BaseOf<Self>>,
+    {
+        Expr::from_node(Node::In {
+            expr: Box::new(self.into_node()),
+            list: vec![Node::Subquery(query.into_fragment())],
+            negated: true,
+        })
+    }
+    /// `self = ANY($1)` with the whole list as one array parameter: one statement text for
+    /// any number of values, so the prepared statement is reused.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::ID.eq_any(vec![1_i64, 2, 3]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."id" = ANY($1)"#);
+    /// assert_eq!(sql.params().len(), 1);
+    /// ```
+    fn eq_any<A>(self, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
+    where
+        A: AsExpression<Array<BaseOf<Self>>>,
+    {
+        Expr::from_node(Node::Quantified {
+            expr: Box::new(self.into_node()),
+            op: "=",
+            quantifier: "ANY",
+            array: Box::new(array.into_node()),
+        })
+    }
+    /// `self <> ALL($1)`: "none of", true for an empty array.
+    fn ne_all<A>(self, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
+    where
+        A: AsExpression<Array<BaseOf<Self>>>,
+    {
+        Expr::from_node(Node::Quantified {
+            expr: Box::new(self.into_node()),
+            op: "<>",
+            quantifier: "ALL",
+            array: Box::new(array.into_node()),
+        })
+    }
+    /// `self <op> ANY(array)` for any comparison operator (`<`, `>=`, `LIKE`, ..).
+    fn any_op<A>(self, op: &'static str, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
+    where
+        A: AsExpression<Array<BaseOf<Self>>>,
+    {
+        Expr::from_node(Node::Quantified {
+            expr: Box::new(self.into_node()),
+            op,
+            quantifier: "ANY",
+            array: Box::new(array.into_node()),
+        })
+    }
+    /// `self <op> ALL(array)`.
+    fn all_op<A>(self, op: &'static str, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
+    where
+        A: AsExpression<Array<BaseOf<Self>>>,
+    {
+        Expr::from_node(Node::Quantified {
+            expr: Box::new(self.into_node()),
+            op,
+            quantifier: "ALL",
+            array: Box::new(array.into_node()),
+        })
+    }
+    /// `self LIKE pattern`
+    fn like<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: TextType,
+    {
+        Expr::from_node(Node::binary("LIKE", self.into_node(), pattern.into_node()))
+    }
+    /// `self NOT LIKE pattern`
+    fn not_like<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: TextType,
+    {
+        Expr::from_node(Node::binary(
+            "NOT LIKE",
+            self.into_node(),
+            pattern.into_node(),
+        ))
+    }
+    /// `self ILIKE pattern` (case-insensitive)
+    fn ilike<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: TextType,
+    {
+        Expr::from_node(Node::binary("ILIKE", self.into_node(), pattern.into_node()))
+    }
+    /// `self NOT ILIKE pattern`
+    fn not_ilike<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: TextType,
+    {
+        Expr::from_node(Node::binary(
+            "NOT ILIKE",
+            self.into_node(),
+            pattern.into_node(),
+        ))
+    }
+    /// `self || rhs` (text concatenation).
+    fn concat<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: TextType,
+    {
+        Expr::from_node(Node::binary("||", self.into_node(), rhs.into_node()))
+    }
+    /// `self AND rhs`
+    fn and<R>(self, rhs: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: BoolType,
+        R: AsExpression<Bool>,
+    {
+        Expr::from_node(Node::binary("AND", self.into_node(), rhs.into_node()))
+    }
+    /// `self OR rhs`
+    fn or<R>(self, rhs: R) -> Cond<Self::Tables, R::Tables>
+    where
+        Self::SqlType: BoolType,
+        R: AsExpression<Bool>,
+    {
+        Expr::from_node(Node::binary("OR", self.into_node(), rhs.into_node()))
+    }
+    /// `NOT self`
+    fn not(self) -> Expr<Bool, Self::Tables>
+    where
+        Self::SqlType: BoolType,
+    {
+        Expr::from_node(Node::Prefix {
+            op: "NOT ",
+            expr: Box::new(self.into_node()),
+        })
+    }
+    /// `self + rhs`
+    fn add<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::binary("+", self.into_node(), rhs.into_node()))
+    }
+    /// `self - rhs`
+    fn sub<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::binary("-", self.into_node(), rhs.into_node()))
+    }
+    /// `self * rhs`
+    fn mul<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::binary("*", self.into_node(), rhs.into_node()))
+    }
+    /// `self / rhs`
+    fn div<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::binary("/", self.into_node(), rhs.into_node()))
+    }
+    /// `self % rhs`
+    fn rem<R: AsExpression<Self::SqlType>>(
+        self,
+        rhs: R,
+    ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::binary("%", self.into_node(), rhs.into_node()))
+    }
+    /// `- self`
+    fn neg(self) -> Expr<Self::SqlType, Self::Tables>
+    where
+        Self::SqlType: Arithmetic,
+    {
+        Expr::from_node(Node::Prefix {
+            op: "-",
+            expr: Box::new(self.into_node()),
+        })
+    }
+    /// `CAST(self AS <ST>)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::ID.cast::<Text>().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"CAST("accounts"."id" AS TEXT)"#);
+    /// ```
+    fn cast<ST: SqlType>(self) -> Expr<ST, Self::Tables> {
+        Expr::from_node(Node::Cast {
+            expr: Box::new(self.into_node()),
+            ty: Cow::Owned(ST::TYPE.to_sql()),
+        })
+    }
+    /// `COALESCE(self, fallback)`: the type without NULL.
+    fn coalesce<R>(self, fallback: R) -> Expr<BaseOf<Self>, Both<Self::Tables, R::Tables>>
+    where
+        R: AsExpression<BaseOf<Self>>,
+    {
+        Expr::from_node(Node::func(
+            "COALESCE",
+            vec![self.into_node(), fallback.into_node()],
+        ))
+    }
+    /// A custom binary operator with a boolean result, e.g. `.op("<@", range)`; the operator
+    /// is trusted SQL (a `&'static str`, so it cannot come from user input).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.op("~*", "^a").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" ~* $1"#);
+    /// ```
+    fn op<R: AsExpression<Self::SqlType>>(
+        self,
+        op: &'static str,
+        rhs: R,
+    ) -> Cond<Self::Tables, R::Tables> {
+        Expr::from_node(Node::binary(op, self.into_node(), rhs.into_node()))
+    }
+    /// A custom binary operator with any right-hand type and result type `Out`.
+    fn op_typed<Out: SqlType, R: Expression>(
+        self,
+        op: &'static str,
+        rhs: R,
+    ) -> Expr<Out, Both<Self::Tables, R::Tables>> {
+        Expr::from_node(Node::binary(op, self.into_node(), rhs.into_node()))
+    }
+    /// `self ASC`
+    fn asc(self) -> Ordering<Self::Tables> {
+        Ordering::new(self.into_node(), Some(SortOrder::Asc))
+    }
+    /// `self DESC`
+    fn desc(self) -> Ordering<Self::Tables> {
+        Ordering::new(self.into_node(), Some(SortOrder::Desc))
+    }
+    /// An explicit `(self)` grouping.
+    fn paren(self) -> Expr<Self::SqlType, Self::Tables> {
+        Expr::from_node(Node::Paren(Box::new(self.into_node())))
+    }
+}
+
+impl<E: Expression> ExprExt for E {}
+
+macro_rules! std_ops {
+    ($($tr:ident $method:ident $op:literal),*) => {$(
+        impl<ST: Arithmetic, S, R: AsExpression<ST>> std::ops::$tr<R> for Expr<ST, S> {
+            type Output = Expr<ST, Both<S, R::Tables>>;
+            fn $method(self, rhs: R) -> Self::Output {
+                Expr::from_node(Node::binary($op, self.node, rhs.into_node()))
+            }
+        }
+        impl<T: Table, ST: Arithmetic, R: AsExpression<ST>> std::ops::$tr<R> for Column<T, ST> {
+            type Output = Expr<ST, Both<T, R::Tables>>;
+            fn $method(self, rhs: R) -> Self::Output {
+                Expr::from_node(Node::binary($op, Expression::into_node(self), rhs.into_node()))
+            }
+        }
+    )*};
+}
+std_ops!(Add add "+", Sub sub "-", Mul mul "*", Div div "/", Rem rem "%");
+
+/// An `ORDER BY` item: an expression with a direction and NULL placement.
+#[derive(Debug, Clone)]
+pub struct Ordering<S> {
+    pub(crate) item: OrderItem,
+    _marker: PhantomData<fn() -> S>,
+}
+
+impl<S> Ordering<S> {
+    fn new(node: Node, order: Option<SortOrder>) -> Self {
+        Ordering {
+            item: OrderItem {
+                node,
+                order,
+                nulls: None,
+            },
+            _marker: PhantomData,
+        }
+    }
+    /// `NULLS FIRST`
+    pub fn nulls_first(mut self) -> Self {
+        self.item.nulls = Some(NullsOrder::First);
+        self
+    }
+    /// `NULLS LAST`
+    pub fn nulls_last(mut self) -> Self {
+        self.item.nulls = Some(NullsOrder::Last);
+        self
+    }
+}
+
+/// What `order_by` accepts: an expression (ascending) or an [`Ordering`].
+pub trait IntoOrdering {
+    /// The tables it uses.
+    type Tables;
+    /// The ORDER BY item.
+    fn into_order_item(self) -> OrderItem;
+}
+
+impl<S> IntoOrdering for Ordering<S> {
+    type Tables = S;
+    fn into_order_item(self) -> OrderItem {
+        self.item
+    }
+}
+
+impl<E: Expression> IntoOrdering for E {
+    type Tables = E::Tables;
+    fn into_order_item(self) -> OrderItem {
+        OrderItem {
+            node: self.into_node(),
+            order: None,
+            nulls: None,
+        }
+    }
+}
+
+/// A list of `ORDER BY` items: one item or a tuple of them.
+pub trait OrderList {
+    /// The tables used.
+    type Tables;
+    /// The items.
+    fn into_items(self) -> Vec<OrderItem>;
+}
+
+impl<O: IntoOrdering> OrderList for O {
+    type Tables = O::Tables;
+    fn into_items(self) -> Vec<OrderItem> {
+        vec![self.into_order_item()]
+    }
+}
+
+macro_rules! tuple_lists {
+    ($(($($t:ident),+))*) => {$(
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: IntoOrdering),+> OrderList for ($($t,)+) {
+            type Tables = tuple_lists!(@both $($t),+);
+            fn into_items(self) -> Vec<OrderItem> {
+                let ($($t,)+) = self;
+                vec![$($t.into_order_item()),+]
+            }
+        }
+    )*};
+    (@both $a:ident) => { $a::Tables };
+    (@both $a:ident, $($rest:ident),+) => { Both<$a::Tables, tuple_lists!(@both $($rest),+)> };
+}
+tuple_lists! {
+    (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G) (A, B, C, D, E, F, G, H)
+}
+
+/// Raw trusted SQL of type `ST`, with bound values and expressions spliced in.
+///
+/// Text pieces are `&'static str`, so they cannot come from user input at run time; values
+/// always become parameters.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let e = raw::<Bool>("length(").expr(Account::NAME).sql(") > ").bind(3_i32);
+/// let sql = e.into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"length("accounts"."name") > $1"#);
+/// ```
+pub fn raw<ST: SqlType>(sql: &'static str) -> Raw<ST> {
+    Raw {
+        nodes: vec![Node::Raw(Cow::Borrowed(sql))],
+        _marker: PhantomData,
+    }
+}
+
+/// A raw SQL fragment being built; see [`raw`].
+#[derive(Debug, Clone)]
+pub struct Raw<ST> {
+    nodes: Vec<Node>,
+    _marker: PhantomData<fn() -> ST>,
+}
+
+impl<ST> Raw<ST> {
+    /// Appends trusted SQL text.
+    pub fn sql(mut self, sql: &'static str) -> Self {
+        self.nodes.push(Node::Raw(Cow::Borrowed(sql)));
+        self
+    }
+    /// Appends a bound value (`$n`).
+    pub fn bind<T: BindValue>(mut self, value: T) -> Self {
+        self.nodes.push(Node::bind(value));
+        self
+    }
+    /// Appends an expression. Its tables are not tracked: a raw fragment is unchecked.
+    pub fn expr<E: Expression>(mut self, e: E) -> Self {
+        self.nodes.push(e.into_node());
+        self
+    }
+}
+
+impl<ST: SqlType> Expression for Raw<ST> {
+    type SqlType = ST;
+    type Tables = NoTable;
+    fn into_node(self) -> Node {
+        Node::Seq(self.nodes)
+    }
+}
+
+/// A row value `(a, b, ..)` for row comparisons, e.g. keyset pagination.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let e = row((Account::BALANCE, Account::ID)).gt((100_i64, 7_i64));
+/// assert_eq!(e.into_expr().to_sql().sql(), r#"("accounts"."balance", "accounts"."id") > ($1, $2)"#);
+/// ```
+pub fn row<T: RowItems>(items: T) -> Expr<Row<T::SqlTypes>, T::Tables> {
+    Expr::from_node(Node::Tuple(items.into_nodes()))
+}
+
+/// Tuples of expressions usable as a row value.
+pub trait RowItems {
+    /// Tuple of the items' SQL types.
+    type SqlTypes: 'static;
+    /// Tables used.
+    type Tables;
+    /// The nodes.
+    fn into_nodes(self) -> Vec<Node>;
+}
+
+macro_rules! row_items {
+    ($(($($t:ident $v:ident),+))*) => {$(
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: Expression),+> RowItems for ($($t,)+) {
+            type SqlTypes = ($(<$t::SqlType as SqlType>::NotNull,)+);
+            type Tables = row_items!(@both $($t),+);
+            fn into_nodes(self) -> Vec<Node> {
+                let ($($t,)+) = self;
+                vec![$($t.into_node()),+]
+            }
+        }
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: SqlType,)+ $($v: AsExpression<$t, Tables = NoTable>),+> AsExpression<Row<($($t,)+)>> for ($($v,)+) {
+            type Tables = NoTable;
+            fn into_node(self) -> Node {
+                let ($($v,)+) = self;
+                Node::Tuple(vec![$($v.into_node()),+])
+            }
+        }
+    )*};
+    (@both $a:ident) => { $a::Tables };
+    (@both $a:ident, $($rest:ident),+) => { Both<$a::Tables, row_items!(@both $($rest),+)> };
+}
+row_items! {
+    (A VA, B VB) (A VA, B VB, C VC) (A VA, B VB, C VC, D VD)
+}
+
+/// `CASE WHEN cond THEN value ..`: start with [`case_when`].
+#[derive(Debug, Clone)]
+pub struct Case<ST, S> {
+    whens: Vec<(Node, Node)>,
+    _marker: PhantomData<fn() -> (ST, S)>,
+}
+
+/// `CASE WHEN cond THEN value`; add arms with [`Case::when`], finish with [`Case::otherwise`]
+/// (or use it as is: without ELSE the result is nullable).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let e = case_when(Account::BALANCE.lt(0_i64), "overdrawn")
+///     .when(Account::BALANCE.eq(0_i64), "empty")
+///     .otherwise("ok");
+/// assert_eq!(
+///     e.into_expr().to_sql().sql(),
+///     r#"CASE WHEN "accounts"."balance" < $1 THEN $2 WHEN "accounts"."balance" = $3 THEN $4 ELSE $5 END"#
+/// );
+/// ```
+pub fn case_when<C, V, ST>(cond: C, value: V) -> Case<ST, Both<C::Tables, V::Tables>>
+where
+    C: Expression,
+    C::SqlType: BoolType,
+    ST: SqlType,
+    V: AsExpression<ST>,
+{
+    Case {
+        whens: vec![(cond.into_node(), value.into_node())],
+        _marker: PhantomData,
+    }
+}
+
+impl<ST: SqlType, S> Case<ST, S> {
+    /// Another `WHEN cond THEN value`.
+    pub fn when<C, V>(mut self, cond: C, value: V) -> Case<ST, Both<S, Both<C::Tables, V::Tables>>>
+    where
+        C: Expression,
+        C::SqlType: BoolType,
+        V: AsExpression<ST>,
+    {
+        self.whens.push((cond.into_node(), value.into_node()));
+        Case {
+            whens: self.whens,
+            _marker: PhantomData,
+        }
+    }
+    /// `ELSE value END`
+    pub fn otherwise<V: AsExpression<ST>>(self, value: V) -> Expr<ST, Both<S, V::Tables>> {
+        Expr::from_node(Node::Case {
+            operand: None,
+            whens: self.whens,
+            otherwise: Some(Box::new(value.into_node())),
+        })
+    }
+}
+
+impl<ST: SqlType, S> Expression for Case<ST, S> {
+    type SqlType = Nullable<ST::NotNull>;
+    type Tables = S;
+    fn into_node(self) -> Node {
+        Node::Case {
+            operand: None,
+            whens: self.whens,
+            otherwise: None,
+        }
+    }
+}
+
+/// `COALESCE(a, b, ..)` over expressions of one base type; the result is NOT NULL when the
+/// last argument is.
+pub fn coalesce<ST: SqlType, I>(items: I) -> Expr<ST, NoTable>
+where
+    I: IntoIterator,
+    I::Item: AsExpression<ST, Tables = NoTable>,
+{
+    Expr::from_node(Node::func(
+        "COALESCE",
+        items.into_iter().map(|i| i.into_node()).collect(),
+    ))
+}
+
+/// A function call `name(args..)` with result type `ST`; the name is trusted SQL.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let e = func::<Text>("lower", (Account::NAME,));
+/// assert_eq!(e.into_expr().to_sql().sql(), r#"lower("accounts"."name")"#);
+/// ```
+pub fn func<ST: SqlType, A: FuncArgs>(name: &'static str, args: A) -> Expr<ST, A::Tables> {
+    Expr::from_node(Node::func(name, args.into_nodes()))
+}
+
+/// Arguments of [`func`]: a tuple of expressions (or `()`).
+pub trait FuncArgs {
+    /// Tables used.
+    type Tables;
+    /// Nodes.
+    fn into_nodes(self) -> Vec<Node>;
+}
+
+impl FuncArgs for () {
+    type Tables = NoTable;
+    fn into_nodes(self) -> Vec<Node> {
+        Vec::new()
+    }
+}
+
+macro_rules! func_args {
+    ($(($($t:ident),+))*) => {$(
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($t: Expression),+> FuncArgs for ($($t,)+) {
+            type Tables = func_args!(@both $($t),+);
+            fn into_nodes(self) -> Vec<Node> {
+                let ($($t,)+) = self;
+                vec![$($t.into_node()),+]
+            }
+        }
+    )*};
+    (@both $a:ident) => { $a::Tables };
+    (@both $a:ident, $($rest:ident),+) => { Both<$a::Tables, func_args!(@both $($rest),+)> };
+}
+func_args! { (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) }
+
+/// A typed value of SQL type `ST`, e.g. to use a value where no column fixes the type:
+/// `value::<Int8>(5)`.
+pub fn value<ST: SqlType, V: AsExpression<ST, Tables = NoTable>>(v: V) -> Expr<ST, NoTable> {
+    Expr::from_node(v.into_node())
+}
+
+/// `$n::TYPE`: a bound value with an explicit cast, for places the server cannot infer.
+pub fn typed_value<ST: SqlType, V: AsExpression<ST, Tables = NoTable>>(v: V) -> Expr<ST, NoTable> {
+    Expr::from_node(Node::Seq(vec![
+        v.into_node(),
+        Node::Raw(Cow::Owned(format!("::{}", ST::TYPE.to_sql()))),
+    ]))
+}
+
+/// `ARRAY[a, b, ..]`
+pub fn array<ST: SqlType, I>(items: I) -> Expr<Array<ST>, NoTable>
+where
+    I: IntoIterator,
+    I::Item: AsExpression<ST, Tables = NoTable>,
+{
+    Expr::from_node(Node::ArrayLit(
+        items.into_iter().map(|i| i.into_node()).collect(),
+    ))
+}
+
+/// `EXISTS (subquery)`
+pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
+    Expr::from_node(Node::Exists {
+        query: query.into_any_fragment(),
+        negated: false,
+    })
+}
+
+/// `NOT EXISTS (subquery)`
+pub fn not_exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
+    Expr::from_node(Node::Exists {
+        query: query.into_any_fragment(),
+        negated: true,
+    })
+}
+
+/// `now()`
+pub fn now() -> Expr<crate::types::Timestamptz, NoTable> {
+    Expr::from_node(Node::func("now", Vec::new()))
+}
+
+/// `lower(x)`
+pub fn lower<E: Expression>(e: E) -> Expr<E::SqlType, E::Tables>
+where
+    E::SqlType: TextType,
+{
+    Expr::from_node(Node::func("lower", vec![e.into_node()]))
+}
+
+/// `upper(x)`
+pub fn upper<E: Expression>(e: E) -> Expr<E::SqlType, E::Tables>
+where
+    E::SqlType: TextType,
+{
+    Expr::from_node(Node::func("upper", vec![e.into_node()]))
+}
+
+/// `length(x)`
+pub fn length<E: Expression>(e: E) -> Expr<crate::types::Int4, E::Tables>
+where
+    E::SqlType: TextType,
+{
+    Expr::from_node(Node::func("length", vec![e.into_node()]))
+}
+
+/// An aggregate call being built: add `ORDER BY`, `FILTER (WHERE ..)` or `DISTINCT`.
+#[derive(Debug, Clone)]
+pub struct Aggregate<ST, S> {
+    call: FuncCall,
+    _marker: PhantomData<fn() -> (ST, S)>,
+}
+
+impl<ST, S> Aggregate<ST, S> {
+    fn new(name: &'static str, args: Vec<Node>) -> Self {
+        Aggregate {
+            call: FuncCall {
+                name: Cow::Borrowed(name),
+                args,
+                distinct: false,
+                order_by: Vec::new(),
+                filter: None,
+            },
+            _marker: PhantomData,
+        }
+    }
+    /// `agg(DISTINCT ..)`
+    pub fn distinct(mut self) -> Self {
+        self.call.distinct = true;
+        self
+    }
+    /// `agg(.. ORDER BY ..)`
+    pub fn order_by<O: OrderList>(mut self, order: O) -> Aggregate<ST, Both<S, O::Tables>> {
+        self.call.order_by.extend(order.into_items());
+        Aggregate {
+            call: self.call,
+            _marker: PhantomData,
+        }
+    }
+    /// `agg(..) FILTER (WHERE cond)`
+    pub fn filter<C>(mut self, cond: C) -> Aggregate<ST, Both<S, C::Tables>>
+    where
+        C: Expression,
+        C::SqlType: BoolType,
+    {
+        self.call.filter = Some(cond.into_node());
+        Aggregate {
+            call: self.call,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<ST: SqlType, S> Expression for Aggregate<ST, S> {
+    type SqlType = ST;
+    type Tables = S;
+    fn into_node(self) -> Node {
+        Node::Func(Box::new(self.call))
+    }
+}
+
+/// `count(*)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let q = select_from::<Account>().select(count_star());
+/// assert_eq!(q.to_sql().sql(), r#"SELECT count(*) FROM "accounts""#);
+/// ```
+pub fn count_star() -> Aggregate<Int8, NoTable> {
+    Aggregate::new("count", vec![Node::Star])
+}
+
+/// `count(expr)`
+pub fn count<E: Expression>(e: E) -> Aggregate<Int8, E::Tables> {
+    Aggregate::new("count", vec![e.into_node()])
+}
+
+/// The result type of `sum(x)`: `bigint` for smallint/integer, `numeric` for bigint/numeric.
+pub trait Summable: SqlType {
+    /// Result type (nullable: the sum of no rows is NULL).
+    type Sum: SqlType;
+    /// Result type of `avg(x)`.
+    type Avg: SqlType;
+}
+macro_rules! summable {
+    ($($t:ty => $sum:ty, $avg:ty;)*) => {$(
+        impl Summable for $t { type Sum = Nullable<$sum>; type Avg = Nullable<$avg>; }
+        impl Summable for Nullable<$t> { type Sum = Nullable<$sum>; type Avg = Nullable<$avg>; }
+    )*};
+}
+summable! {
+    crate::types::Int2 => Int8, Numeric;
+    crate::types::Int4 => Int8, Numeric;
+    Int8 => Numeric, Numeric;
+    Numeric => Numeric, Numeric;
+    crate::types::Float4 => crate::types::Float4, crate::types::Float8;
+    crate::types::Float8 => crate::types::Float8, crate::types::Float8;
+    crate::types::Interval => crate::types::Interval, crate::types::Interval;
+}
+
+/// `sum(expr)`
+pub fn sum<E: Expression>(e: E) -> Aggregate<<E::SqlType as Summable>::Sum, E::Tables>
+where
+    E::SqlType: Summable,
+{
+    Aggregate::new("sum", vec![e.into_node()])
+}
+
+/// `avg(expr)`
+pub fn avg<E: Expression>(e: E) -> Aggregate<<E::SqlType as Summable>::Avg, E::Tables>
+where
+    E::SqlType: Summable,
+{
+    Aggregate::new("avg", vec![e.into_node()])
+}
+
+/// `min(expr)` (NULL over no rows)
+pub fn min<E: Expression>(e: E) -> Aggregate<Nullable<BaseOf<E>>, E::Tables> {
+    Aggregate::new("min", vec![e.into_node()])
+}
+
+/// `max(expr)` (NULL over no rows)
+pub fn max<E: Expression>(e: E) -> Aggregate<Nullable<BaseOf<E>>, E::Tables> {
+    Aggregate::new("max", vec![e.into_node()])
+}
+
+/// `array_agg(expr)`; add `.order_by(..)` for `array_agg(x ORDER BY ..)`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let e = array_agg(Account::NAME).order_by(Account::ID.desc());
+/// assert_eq!(e.into_expr().to_sql().sql(), r#"array_agg("accounts"."name" ORDER BY "accounts"."id" DESC)"#);
+/// ```
+pub fn array_agg<E: Expression>(e: E) -> Aggregate<Nullable<Array<E::SqlType>>, E::Tables> {
+    Aggregate::new("array_agg", vec![e.into_node()])
+}
+
+/// `string_agg(expr, separator)`
+pub fn string_agg<E, Sep>(
+    e: E,
+    separator: Sep,
+) -> Aggregate<Nullable<Text>, Both<E::Tables, Sep::Tables>>
+where
+    E: Expression,
+    E::SqlType: TextType,
+    Sep: AsExpression<Text>,
+{
+    Aggregate::new("string_agg", vec![e.into_node(), separator.into_node()])
+}
+
+/// `bool_and(expr)`
+pub fn bool_and<E: Expression>(e: E) -> Aggregate<Nullable<Bool>, E::Tables>
+where
+    E::SqlType: BoolType,
+{
+    Aggregate::new("bool_and", vec![e.into_node()])
+}
+
+/// `bool_or(expr)`
+pub fn bool_or<E: Expression>(e: E) -> Aggregate<Nullable<Bool>, E::Tables>
+where
+    E::SqlType: BoolType,
+{
+    Aggregate::new("bool_or", vec![e.into_node()])
+}
+
+/// An untyped reference to a column of a CTE, subquery or function alias:
+/// `"alias"."name"`. Its table is not checked (aliases are not models).
+pub fn alias_col<ST: SqlType>(alias: &'static str, name: &'static str) -> Expr<ST, NoTable> {
+    Expr::from_node(Node::AliasColumn {
+        alias: Cow::Borrowed(alias),
+        name: Cow::Borrowed(name),
+    })
+}

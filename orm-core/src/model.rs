@@ -1,0 +1,17 @@
+//! The [`Model`] trait: a Rust struct mapped to a table row.
+
+use crate::metadata::Table;
+use crate::row::FromRow;
+use crate::value::Param;
+
+/// A struct mapped to one row of its table. Implemented by `#[derive(Model)]`, which also
+/// implements [`Table`], [`FromRow<Self>`] for `Self` and for `Option<Self>` (outer joins),
+/// and one typed column const per field (`User::EMAIL`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    note = "derive it: `#[derive(Model)]` with `#[mapped(table = \"..\")]`"
+)]
+pub trait Model: Table + FromRow<Self> + Send + Sync + 'static {
+    /// The value of every column, in the order of `Self::TABLE.columns`, as parameters.
+    fn column_values(&self) -> Vec<Param>;
+}

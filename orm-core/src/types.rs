@@ -1,0 +1,372 @@
+//! SQL type markers and the Rust ↔ PostgreSQL type table.
+//!
+//! Every expression carries a SQL type marker ([`Int4`], [`Text`], [`Nullable<ST>`], ..).
+//! Operators accept values and expressions whose type matches; a model field's Rust type
+//! picks its column's SQL type through [`HasSqlType`], and results decode into any Rust type
+//! that implements [`FromSqlValue`] for the selected SQL type.
+//!
+//! # The default type table
+//!
+//! | Rust type | SQL type (marker) | DDL | Feature |
+//! |---|---|---|---|
+//! | `bool` | [`Bool`] | `BOOLEAN` | |
+//! | `i16` | [`Int2`] | `SMALLINT` | |
+//! | `i32` | [`Int4`] | `INTEGER` | |
+//! | `i64` | [`Int8`] | `BIGINT` | |
+//! | `f32` | [`Float4`] | `REAL` | |
+//! | `f64` | [`Float8`] | `DOUBLE PRECISION` | |
+//! | `String` (`&str` as a value) | [`Text`] | `TEXT` | |
+//! | `Vec<u8>` (`&[u8]` as a value) | [`Bytea`] | `BYTEA` | |
+//! | `u32` | [`Oid`] | `OID` | |
+//! | `std::net::IpAddr` | [`Inet`] | `INET` | |
+//! | `std::time::SystemTime` | [`Timestamptz`] | `TIMESTAMPTZ` | |
+//! | `HashMap<String, Option<String>>` | [`Hstore`] | `HSTORE` (extension `hstore`) | |
+//! | `chrono::NaiveDate` | [`Date`] | `DATE` | `chrono` |
+//! | `chrono::NaiveTime` | [`Time`] | `TIME` | `chrono` |
+//! | `chrono::NaiveDateTime` | [`Timestamp`] | `TIMESTAMP` | `chrono` |
+//! | `chrono::DateTime<Utc>` (also `Local`, `FixedOffset`) | [`Timestamptz`] | `TIMESTAMPTZ` | `chrono` |
+//! | `serde_json::Value` | [`Jsonb`] | `JSONB` | `json` |
+//! | [`Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
+//! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
+//! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
+//! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
+//! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
+//!
+//! A field can keep its Rust type and change the DDL with `#[mapped(sql_type = "NUMERIC(12,2)")]`
+//! (also `VARCHAR(80)`, `TIMESTAMP(3)`, `CITEXT`, ..); the marker stays the Rust type's.
+//!
+//! Nullability: `Option<T>` maps to `Nullable<ST>`. A comparison compares base types, so a
+//! `Nullable<Int8>` column can be compared with an `i64` or with an `Int8` column. An assignment
+//! (`SET`, `VALUES`) is exact: `Option<i64>` goes only into a nullable column.
+
+use std::marker::PhantomData;
+
+/// What a SQL type marker knows about its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeInfo {
+    /// Type name as written in DDL and casts (`BIGINT`, `TEXT`, `DOUBLE PRECISION`).
+    pub name: &'static str,
+    /// Array dimensions (`TEXT[]` has 1).
+    pub dims: u8,
+    /// The extension that provides the type (`hstore`, `citext`).
+    pub extension: Option<&'static str>,
+}
+
+impl TypeInfo {
+    /// A plain built-in type.
+    pub const fn named(name: &'static str) -> Self {
+        TypeInfo {
+            name,
+            dims: 0,
+            extension: None,
+        }
+    }
+
+    /// The type as SQL text (`TEXT[][]`).
+    pub fn to_sql(&self) -> String {
+        let mut s = String::from(self.name);
+        for _ in 0..self.dims {
+            s.push_str("[]");
+        }
+        s
+    }
+}
+
+/// A SQL type marker. Zero-sized; used only in types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a SQL type marker",
+    note = "SQL types are markers such as `Int8`, `Text`, `Nullable<Int8>`, `Array<Text>`"
+)]
+pub trait SqlType: 'static {
+    /// Name and shape.
+    const TYPE: TypeInfo;
+    /// Whether the type admits NULL.
+    const NULLABLE: bool;
+    /// The type without nullability: `Int8` for both `Int8` and `Nullable<Int8>`.
+    type NotNull: SqlType;
+}
+
+macro_rules! markers {
+    ($($(#[$m:meta])* $name:ident => $sql:literal $(, ext $ext:literal)?;)*) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name;
+        impl SqlType for $name {
+            const TYPE: TypeInfo = TypeInfo { name: $sql, dims: 0, extension: markers!(@ext $($ext)?) };
+            const NULLABLE: bool = false;
+            type NotNull = $name;
+        }
+    )*};
+    (@ext) => { None };
+    (@ext $e:literal) => { Some($e) };
+}
+
+markers! {
+    /// `BOOLEAN`
+    Bool => "BOOLEAN";
+    /// `SMALLINT` (int2)
+    Int2 => "SMALLINT";
+    /// `INTEGER` (int4)
+    Int4 => "INTEGER";
+    /// `BIGINT` (int8)
+    Int8 => "BIGINT";
+    /// `REAL` (float4)
+    Float4 => "REAL";
+    /// `DOUBLE PRECISION` (float8)
+    Float8 => "DOUBLE PRECISION";
+    /// `NUMERIC`
+    Numeric => "NUMERIC";
+    /// `TEXT` (also `VARCHAR(n)` columns through `sql_type`)
+    Text => "TEXT";
+    /// `BYTEA`
+    Bytea => "BYTEA";
+    /// `DATE`
+    Date => "DATE";
+    /// `TIME`
+    Time => "TIME";
+    /// `TIMESTAMP` (without time zone)
+    Timestamp => "TIMESTAMP";
+    /// `TIMESTAMPTZ`
+    Timestamptz => "TIMESTAMPTZ";
+    /// `INTERVAL`
+    Interval => "INTERVAL";
+    /// `UUID`
+    Uuid => "UUID";
+    /// `JSON`
+    Json => "JSON";
+    /// `JSONB`
+    Jsonb => "JSONB";
+    /// `INET`
+    Inet => "INET";
+    /// `OID`
+    Oid => "OID";
+    /// `HSTORE` (extension `hstore`)
+    Hstore => "HSTORE", ext "hstore";
+    /// `CITEXT` (extension `citext`)
+    Citext => "CITEXT", ext "citext";
+    /// `RECORD`: a row value `(a, b)`.
+    Record => "RECORD";
+}
+
+/// `NULL`-able `ST`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nullable<ST>(PhantomData<ST>);
+
+impl<ST: SqlType> SqlType for Nullable<ST> {
+    const TYPE: TypeInfo = ST::TYPE;
+    const NULLABLE: bool = true;
+    type NotNull = ST::NotNull;
+}
+
+/// `ST[]`
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Array<ST>(PhantomData<ST>);
+
+impl<ST: SqlType> SqlType for Array<ST> {
+    const TYPE: TypeInfo = TypeInfo {
+        name: ST::TYPE.name,
+        dims: ST::TYPE.dims + 1,
+        extension: ST::TYPE.extension,
+    };
+    const NULLABLE: bool = false;
+    type NotNull = Array<ST>;
+}
+
+/// A row value of several SQL types, e.g. `(created_at, id)` for keyset pagination.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Row<T>(PhantomData<T>);
+
+impl<T: 'static> SqlType for Row<T> {
+    const TYPE: TypeInfo = TypeInfo::named("RECORD");
+    const NULLABLE: bool = false;
+    type NotNull = Row<T>;
+}
+
+/// Types that are boolean conditions (`WHERE`, `HAVING`, `ON`, `AND`).
+pub trait BoolType: SqlType {}
+impl BoolType for Bool {}
+impl BoolType for Nullable<Bool> {}
+
+/// Types with `+ - * /`.
+pub trait Arithmetic: SqlType {}
+/// Types that `LIKE`, `ILIKE` and `||` apply to.
+pub trait TextType: SqlType {}
+
+macro_rules! marker_traits {
+    ($tr:ident: $($t:ty),*) => {$(
+        impl $tr for $t {}
+        impl $tr for Nullable<$t> {}
+    )*};
+}
+marker_traits!(Arithmetic: Int2, Int4, Int8, Float4, Float8, Numeric, Interval);
+marker_traits!(TextType: Text, Citext);
+
+/// The SQL type a Rust type maps to by default (the type table above). The derive uses it
+/// for each field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no PostgreSQL type mapping",
+    note = "use a type from the type table in `orm_core::types`, or implement `HasSqlType` and `FromSqlValue` for it"
+)]
+pub trait HasSqlType {
+    /// The SQL type marker.
+    type SqlType: SqlType;
+}
+
+/// A Rust type that a result column of SQL type `ST` decodes into.
+#[diagnostic::on_unimplemented(
+    message = "a `{ST}` value cannot be decoded into `{Self}`",
+    note = "the Rust type must match the column's SQL type (see the type table in `orm_core::types`); use `Option<..>` for a nullable column"
+)]
+pub trait FromSqlValue<ST: SqlType>: for<'a> postgres_types::FromSql<'a> + Sized {}
+
+/// Declares a Rust value type's SQL type: `HasSqlType`, decoding into it (plain and
+/// `Option`), and binding it (as a value of `ST` and of `Nullable<ST>`).
+///
+/// This is the extension point for a user's own types: a type that implements
+/// `ToSql + FromSql + Debug + Send + Sync` can be declared with
+/// `orm_core::sql_value!(MyType => MySqlType);`.
+#[macro_export]
+macro_rules! sql_value {
+    ($($rust:ty => $st:ty),* $(,)?) => {$(
+        impl $crate::types::HasSqlType for $rust {
+            type SqlType = $st;
+        }
+        impl $crate::types::FromSqlValue<$st> for $rust {}
+        impl $crate::types::FromSqlValue<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {}
+        impl $crate::expr::AsExpression<$st> for $rust {
+            type Tables = $crate::scope::NoTable;
+            fn into_node(self) -> $crate::expr::Node {
+                $crate::expr::Node::bind(self)
+            }
+        }
+        impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for $rust {
+            type Tables = $crate::scope::NoTable;
+            fn into_node(self) -> $crate::expr::Node {
+                $crate::expr::Node::bind(self)
+            }
+        }
+        impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {
+            type Tables = $crate::scope::NoTable;
+            fn into_node(self) -> $crate::expr::Node {
+                $crate::expr::Node::bind(self)
+            }
+        }
+    )*};
+}
+
+sql_value! {
+    bool => Bool,
+    i16 => Int2,
+    i32 => Int4,
+    i64 => Int8,
+    f32 => Float4,
+    f64 => Float8,
+    String => Text,
+    Vec<u8> => Bytea,
+    u32 => Oid,
+    std::net::IpAddr => Inet,
+    std::time::SystemTime => Timestamptz,
+    std::collections::HashMap<String, Option<String>> => Hstore,
+}
+
+// Borrowed values bind by copying into an owned parameter.
+macro_rules! borrowed_value {
+    ($($b:ty => $owned:ty => $st:ty),*) => {$(
+        impl crate::expr::AsExpression<$st> for $b {
+            type Tables = crate::scope::NoTable;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(<$owned>::from(self))
+            }
+        }
+        impl crate::expr::AsExpression<Nullable<$st>> for $b {
+            type Tables = crate::scope::NoTable;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(<$owned>::from(self))
+            }
+        }
+        impl crate::expr::AsExpression<Nullable<$st>> for Option<$b> {
+            type Tables = crate::scope::NoTable;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self.map(<$owned>::from))
+            }
+        }
+    )*};
+}
+borrowed_value!(&str => String => Text, &String => String => Text, &[u8] => Vec<u8> => Bytea);
+
+impl FromSqlValue<Citext> for String {}
+impl FromSqlValue<Nullable<Citext>> for Option<String> {}
+
+// Arrays: `Vec<T>` for any element type with a mapping (`Vec<u8>` is BYTEA, above).
+impl<T: HasSqlType> HasSqlType for Vec<T> {
+    type SqlType = Array<T::SqlType>;
+}
+impl<T: HasSqlType> HasSqlType for Option<T> {
+    type SqlType = Nullable<T::SqlType>;
+}
+impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {}
+impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Nullable<Array<ST>>> for Option<Vec<T>> {}
+
+impl<ST, T> crate::expr::AsExpression<Array<ST>> for Vec<T>
+where
+    ST: SqlType,
+    T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
+{
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self)
+    }
+}
+impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Vec<T>
+where
+    ST: SqlType,
+    T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
+{
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self)
+    }
+}
+impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Option<Vec<T>>
+where
+    ST: SqlType,
+    T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
+{
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self)
+    }
+}
+
+#[cfg(feature = "chrono")]
+mod chrono_types {
+    use super::*;
+    sql_value! {
+        chrono::NaiveDate => Date,
+        chrono::NaiveTime => Time,
+        chrono::NaiveDateTime => Timestamp,
+        chrono::DateTime<chrono::Utc> => Timestamptz,
+        chrono::DateTime<chrono::Local> => Timestamptz,
+        chrono::DateTime<chrono::FixedOffset> => Timestamptz,
+    }
+}
+
+#[cfg(feature = "json")]
+mod json_types {
+    use super::*;
+    sql_value! { serde_json::Value => Jsonb }
+    impl FromSqlValue<Json> for serde_json::Value {}
+    impl FromSqlValue<Nullable<Json>> for Option<serde_json::Value> {}
+}
+
+#[cfg(feature = "uuid")]
+mod uuid_types {
+    use super::*;
+    sql_value! { uuid::Uuid => Uuid }
+}
+
+#[cfg(feature = "decimal")]
+mod decimal_types {
+    use super::*;
+    sql_value! { rust_decimal::Decimal => Numeric }
+}
