@@ -118,3 +118,54 @@ impl crate::model::Model for Account {
         ]
     }
 }
+
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub id: i64,
+    pub name: String,
+}
+
+impl Owner {
+    pub const ID: Column<Owner, Int8> = Column::new("id", 0);
+    pub const NAME: Column<Owner, Text> = Column::new("name", 1);
+}
+
+impl Table for Owner {
+    const TABLE: &'static TableDef = &TableDef {
+        name: "owners",
+        rust_name: "Owner",
+        columns: &[
+            ColumnDef {
+                primary_key: true,
+                ..col("id", TypeInfo::named("BIGINT"), false)
+            },
+            col("name", TypeInfo::named("TEXT"), false),
+        ],
+        primary_key: Some(PrimaryKeyDef {
+            name: "owners_pkey",
+            columns: &["id"],
+        }),
+        ..*Account::TABLE
+    };
+}
+
+impl crate::row::FromRow<Owner> for Owner {
+    fn from_row(
+        row: &dyn crate::row::SqlRow,
+        idx: &mut usize,
+    ) -> Result<Self, crate::row::DecodeError> {
+        Ok(Owner {
+            id: <i64 as crate::row::FromRow<Int8>>::from_row(row, idx)?,
+            name: <String as crate::row::FromRow<Text>>::from_row(row, idx)?,
+        })
+    }
+}
+
+impl crate::model::Model for Owner {
+    fn column_values(&self) -> Vec<crate::value::Param> {
+        vec![
+            std::sync::Arc::new(self.id),
+            std::sync::Arc::new(self.name.clone()),
+        ]
+    }
+}

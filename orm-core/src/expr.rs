@@ -1181,20 +1181,22 @@ row_items! {
     (A VA, B VB) (A VA, B VB, C VC) (A VA, B VB, C VC, D VD)
 }
 
-/// `CASE WHEN cond THEN value ..`: start with [`case_when`].
+/// `CASE WHEN cond THEN value ..`: start with [`case`].
 #[derive(Debug, Clone)]
 pub struct Case<ST, S> {
     whens: Vec<(Node, Node)>,
     _marker: PhantomData<fn() -> (ST, S)>,
 }
 
-/// `CASE WHEN cond THEN value`; add arms with [`Case::when`], finish with [`Case::otherwise`]
-/// (or use it as is: without ELSE the result is nullable).
+/// `CASE WHEN cond THEN value .. [ELSE value] END` with result type `ST`: add arms with
+/// [`Case::when`], finish with [`Case::otherwise`] (or use it as is: without ELSE the result
+/// is nullable).
 ///
 /// ```
 /// # use orm_core::prelude::*;
 /// # use orm_core::__doc::*;
-/// let e = case_when(Account::BALANCE.lt(0_i64), "overdrawn")
+/// let e = case::<Text>()
+///     .when(Account::BALANCE.lt(0_i64), "overdrawn")
 ///     .when(Account::BALANCE.eq(0_i64), "empty")
 ///     .otherwise("ok");
 /// assert_eq!(
@@ -1202,15 +1204,9 @@ pub struct Case<ST, S> {
 ///     r#"CASE WHEN "accounts"."balance" < $1 THEN $2 WHEN "accounts"."balance" = $3 THEN $4 ELSE $5 END"#
 /// );
 /// ```
-pub fn case_when<C, V, ST>(cond: C, value: V) -> Case<ST, Both<C::Tables, V::Tables>>
-where
-    C: Expression,
-    C::SqlType: BoolType,
-    ST: SqlType,
-    V: AsExpression<ST>,
-{
+pub fn case<ST: SqlType>() -> Case<ST, NoTable> {
     Case {
-        whens: vec![(cond.into_node(), value.into_node())],
+        whens: Vec::new(),
         _marker: PhantomData,
     }
 }
@@ -1269,11 +1265,28 @@ where
 /// ```
 /// # use orm_core::prelude::*;
 /// # use orm_core::__doc::*;
-/// let e = func::<Text>("lower", (Account::NAME,));
+/// let e = func::<Text>("lower").call((Account::NAME,));
 /// assert_eq!(e.into_expr().to_sql().sql(), r#"lower("accounts"."name")"#);
 /// ```
-pub fn func<ST: SqlType, A: FuncArgs>(name: &'static str, args: A) -> Expr<ST, A::Tables> {
-    Expr::from_node(Node::func(name, args.into_nodes()))
+pub fn func<ST: SqlType>(name: &'static str) -> Func<ST> {
+    Func {
+        name,
+        _marker: PhantomData,
+    }
+}
+
+/// A function of result type `ST`, ready to be called; see [`func`].
+#[derive(Debug, Clone, Copy)]
+pub struct Func<ST> {
+    name: &'static str,
+    _marker: PhantomData<fn() -> ST>,
+}
+
+impl<ST: SqlType> Func<ST> {
+    /// `name(args..)`: a tuple of expressions, or `()`.
+    pub fn call<A: FuncArgs>(self, args: A) -> Expr<ST, A::Tables> {
+        Expr::from_node(Node::func(self.name, args.into_nodes()))
+    }
 }
 
 /// Arguments of [`func`]: a tuple of expressions (or `()`).
@@ -1309,12 +1322,12 @@ func_args! { (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) }
 
 /// A typed value of SQL type `ST`, e.g. to use a value where no column fixes the type:
 /// `value::<Int8>(5)`.
-pub fn value<ST: SqlType, V: AsExpression<ST, Tables = NoTable>>(v: V) -> Expr<ST, NoTable> {
+pub fn value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
     Expr::from_node(v.into_node())
 }
 
 /// `$n::TYPE`: a bound value with an explicit cast, for places the server cannot infer.
-pub fn typed_value<ST: SqlType, V: AsExpression<ST, Tables = NoTable>>(v: V) -> Expr<ST, NoTable> {
+pub fn typed_value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
     Expr::from_node(Node::Seq(vec![
         v.into_node(),
         Node::Raw(Cow::Owned(format!("::{}", ST::TYPE.to_sql()))),

@@ -29,10 +29,10 @@ impl<T: ToSql + Debug + Send + Sync + 'static> BindValue for T {
     }
 }
 
-/// A shared bound value. Clone it to use one parameter (`$n`) in several places.
+/// A bound value as statements store it.
 pub type Param = Arc<dyn BindValue>;
 
-/// Wraps a value as a shared parameter.
+/// A value bound once and usable in several places: every clone renders the same `$n`.
 ///
 /// ```
 /// use orm_core::prelude::*;
@@ -45,8 +45,12 @@ pub type Param = Arc<dyn BindValue>;
 ///     r#"SELECT "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance" FROM "accounts" WHERE "accounts"."id" = $1 OR "accounts"."owner_id" = $1"#
 /// );
 /// ```
-pub fn param<T: BindValue>(value: T) -> Param {
-    Arc::new(value)
+pub fn param<V>(value: V) -> crate::expr::Expr<V::SqlType, crate::scope::NoTable>
+where
+    V: crate::types::HasSqlType
+        + crate::expr::AsExpression<V::SqlType, Tables = crate::scope::NoTable>,
+{
+    crate::expr::Expr::from_node(value.into_node())
 }
 
 /// Writes a value as a SQL literal, for display only (never sent to the server).

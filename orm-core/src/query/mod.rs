@@ -31,3 +31,15 @@ pub trait AnySubQuery {
     /// The query as a shareable fragment.
     fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync>;
 }
+
+mod dml;
+mod select;
+
+pub use dml::{
+    ColumnList, Delete, Insert, InsertColumns, NoReturning, Returning, RowValues, SelectionFits,
+    Update, delete, insert, update,
+};
+pub use select::{
+    AllColumns, Cte, JoinOn, Label, Select, SelectList, Star, TableFn, all_columns, cte, select,
+    select_from, select_from_fn, select_from_name, select_from_subquery, table_fn,
+};

@@ -1,0 +1,830 @@
+//! `INSERT`, `UPDATE` and `DELETE`, with `RETURNING`.
+//!
+//! ```
+//! # use orm_core::prelude::*;
+//! # use orm_core::__doc::*;
+//! let q = update::<Account>()
+//!     .set(Account::BALANCE, Account::BALANCE + 5_i64)
+//!     .filter(Account::ID.eq(1_i64))
+//!     .returning(Account::BALANCE);
+//! assert_eq!(
+//!     q.to_sql().sql(),
+//!     r#"UPDATE "accounts" SET "balance" = "accounts"."balance" + $1 WHERE "accounts"."id" = $2 RETURNING "accounts"."balance""#
+//! );
+//! ```
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use super::select::{SelectList, and_nodes, model_nodes, walk_ctes};
+use super::{AnySubQuery, ReturnsRows, Statement};
+use crate::column::Column;
+use crate::expr::{AsExpression, Expression, Node};
+use crate::metadata::{OnUpdate, Table, TableDef};
+use crate::model::Model;
+use crate::scope::{Cons, Nil, NoTable, TablesIn};
+use crate::types::{BoolType, SqlType};
+use crate::writer::{CompiledSql, QueryFragment, SqlWriter};
+
+use super::select::Cte;
+
+/// Marker: the statement has no RETURNING clause (it reports a row count).
+#[derive(Debug, Clone, Copy)]
+pub struct NoReturning;
+
+/// Marker: the statement returns rows of shape `S`.
+#[derive(Debug, Clone, Copy)]
+pub struct Returning<S>(PhantomData<fn() -> S>);
+
+#[derive(Debug, Clone)]
+enum InsertSource {
+    Values(Vec<Vec<Node>>),
+    Query(Arc<dyn QueryFragment + Send + Sync>),
+    DefaultValues,
+}
+
+/// `INSERT INTO T ..`; start with [`insert`].
+pub struct Insert<T, R = NoReturning> {
+    ctes: Vec<Cte>,
+    columns: Vec<&'static str>,
+    source: InsertSource,
+    /// A single row built with `set`: column → value.
+    single: Vec<(&'static str, Node)>,
+    overriding: Option<&'static str>,
+    returning: Vec<Node>,
+    _marker: PhantomData<fn() -> (T, R)>,
+}
+
+impl<T, R> Clone for Insert<T, R> {
+    fn clone(&self) -> Self {
+        Insert {
+            ctes: self.ctes.clone(),
+            columns: self.columns.clone(),
+            source: self.source.clone(),
+            single: self.single.clone(),
+            overriding: self.overriding,
+            returning: self.returning.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, R> std::fmt::Debug for Insert<T, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Insert").field(&self.to_sql()).finish()
+    }
+}
+
+/// `INSERT INTO T`. Give the rows with [`Insert::model`] / [`Insert::models`] (model objects),
+/// [`Insert::set`] (one row, column by column), [`Insert::columns`] + `values` (typed rows),
+/// [`Insert::columns`] + `select` (`INSERT .. SELECT`) or [`Insert::default_values`].
+///
+/// A model INSERT leaves out the columns the server fills (identity, sequence,
+/// `server_default`, generated, version; see [`crate::metadata`]) — read them back with
+/// [`Insert::returning_model`].
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let a = Account { id: 0, owner_id: None, name: "Ann".into(), balance: 10 };
+/// let b = Account { id: 0, owner_id: Some(1), name: "Bob".into(), balance: 0 };
+/// let q = insert::<Account>().models([&a, &b]).returning(Account::ID);
+/// assert_eq!(
+///     q.to_sql().sql(),
+///     r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES ($1, $2, $3), ($4, $5, $6) RETURNING "accounts"."id""#
+/// );
+/// ```
+pub fn insert<T: Table>() -> Insert<T> {
+    Insert {
+        ctes: Vec::new(),
+        columns: Vec::new(),
+        source: InsertSource::Values(Vec::new()),
+        single: Vec::new(),
+        overriding: None,
+        returning: Vec::new(),
+        _marker: PhantomData,
+    }
+}
+
+impl<T: Table, R> Insert<T, R> {
+    fn retype<R2>(self) -> Insert<T, R2> {
+        Insert {
+            ctes: self.ctes,
+            columns: self.columns,
+            source: self.source,
+            single: self.single,
+            overriding: self.overriding,
+            returning: self.returning,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Adds a model object as a row.
+    pub fn model(mut self, obj: &T) -> Self
+    where
+        T: Model,
+    {
+        self.push_model(obj);
+        self
+    }
+
+    /// Adds model objects as rows.
+    pub fn models<'a, I>(mut self, objs: I) -> Self
+    where
+        T: Model,
+        I: IntoIterator<Item = &'a T>,
+    {
+        for obj in objs {
+            self.push_model(obj);
+        }
+        self
+    }
+
+    fn push_model(&mut self, obj: &T)
+    where
+        T: Model,
+    {
+        if self.columns.is_empty() {
+            self.columns = T::TABLE.insert_columns().map(|(_, c)| c.name).collect();
+        }
+        let values = obj.column_values();
+        let row = T::TABLE
+            .insert_columns()
+            .filter_map(|(i, _)| values.get(i).map(|v| Node::Param(v.clone())))
+            .collect();
+        if let InsertSource::Values(rows) = &mut self.source {
+            rows.push(row);
+        }
+    }
+
+    /// Sets one column of a single-row INSERT; columns not set get their Rust-side default
+    /// (if any) or the server's.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>().set(Account::NAME, "Ann").set(Account::BALANCE, 5_i64);
+    /// assert_eq!(q.to_sql().sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2)"#);
+    /// ```
+    pub fn set<ST, V>(mut self, column: Column<T, ST>, value: V) -> Self
+    where
+        ST: SqlType,
+        V: AsExpression<ST, Tables = NoTable>,
+    {
+        let node = value.into_node();
+        match self.single.iter_mut().find(|(c, _)| *c == column.name()) {
+            Some(slot) => slot.1 = node,
+            None => self.single.push((column.name(), node)),
+        }
+        self
+    }
+
+    /// Typed multi-row form: `.columns((A, B)).values((a1, b1)).values((a2, b2))`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::NAME, Account::BALANCE))
+    ///     .values(("Ann", 1_i64))
+    ///     .values(("Bob", 2_i64));
+    /// assert_eq!(q.to_sql().sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2), ($3, $4)"#);
+    /// ```
+    pub fn columns<C: ColumnList<T>>(mut self, columns: C) -> InsertColumns<T, C, R> {
+        self.columns = columns.names();
+        InsertColumns {
+            inner: self,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `INSERT INTO t DEFAULT VALUES`
+    pub fn default_values(mut self) -> Self {
+        self.source = InsertSource::DefaultValues;
+        self
+    }
+
+    /// `OVERRIDING SYSTEM VALUE`: write explicit values into `GENERATED ALWAYS` identity
+    /// columns.
+    pub fn overriding_system_value(mut self) -> Self {
+        self.overriding = Some("OVERRIDING SYSTEM VALUE");
+        self
+    }
+
+    /// `OVERRIDING USER VALUE`: ignore given values for identity columns.
+    pub fn overriding_user_value(mut self) -> Self {
+        self.overriding = Some("OVERRIDING USER VALUE");
+        self
+    }
+
+    /// `WITH cte INSERT ..`
+    pub fn with(mut self, cte: Cte) -> Self {
+        self.ctes.push(cte);
+        self
+    }
+
+    /// `RETURNING ..`
+    pub fn returning<Sel, I>(mut self, items: Sel) -> Insert<T, Returning<Sel::Selection>>
+    where
+        Sel: SelectList,
+        Sel::Tables: TablesIn<Cons<T, Nil>, I>,
+    {
+        self.returning = items.into_nodes();
+        self.retype()
+    }
+
+    /// `RETURNING <every column>`: decode into `T`.
+    pub fn returning_model(mut self) -> Insert<T, Returning<T>> {
+        self.returning = model_nodes(T::TABLE);
+        self.retype()
+    }
+
+    fn effective_rows(&self) -> (Vec<&'static str>, Vec<Vec<Node>>) {
+        let mut columns = self.columns.clone();
+        let mut rows = match &self.source {
+            InsertSource::Values(rows) => rows.clone(),
+            _ => Vec::new(),
+        };
+        if !self.single.is_empty() {
+            columns = self.single.iter().map(|(c, _)| *c).collect();
+            rows = vec![self.single.iter().map(|(_, n)| n.clone()).collect()];
+        }
+        // Rust-side defaults for the columns no row gives.
+        if !rows.is_empty() {
+            for col in T::TABLE.columns {
+                if let Some(default) = col.default {
+                    if !columns.contains(&col.name) {
+                        columns.push(col.name);
+                        for row in &mut rows {
+                            row.push(Node::Param(default()));
+                        }
+                    }
+                }
+            }
+        }
+        (columns, rows)
+    }
+}
+
+impl<T: Table, R> QueryFragment for Insert<T, R> {
+    fn walk(&self, out: &mut SqlWriter) {
+        walk_ctes(&self.ctes, false, out);
+        out.push("INSERT INTO ");
+        out.push(&T::TABLE.qualified_name());
+        let (columns, rows) = self.effective_rows();
+        let default_values = matches!(self.source, InsertSource::DefaultValues)
+            || (columns.is_empty() && !matches!(self.source, InsertSource::Query(_)));
+        if default_values {
+            out.push(" DEFAULT VALUES");
+        } else {
+            out.push(" (");
+            out.push_list(&columns, ", ", |out, c| out.push_ident(c));
+            out.push(")");
+            if let Some(o) = self.overriding {
+                out.push(" ");
+                out.push(o);
+            }
+            match &self.source {
+                InsertSource::Query(q) => {
+                    out.push(" ");
+                    q.walk(out);
+                }
+                _ => {
+                    out.push(" VALUES ");
+                    out.push_list(&rows, ", ", |out, row| {
+                        out.push("(");
+                        out.push_list(row, ", ", |out, n| n.walk(out));
+                        out.push(")");
+                    });
+                }
+            }
+        }
+        walk_returning(&self.returning, out);
+    }
+}
+
+fn walk_returning(items: &[Node], out: &mut SqlWriter) {
+    if !items.is_empty() {
+        out.push(" RETURNING ");
+        out.push_list(items, ", ", |out, n| n.walk(out));
+    }
+}
+
+impl<T: Table, R> Statement for Insert<T, R> {
+    fn compile(&self) -> CompiledSql {
+        self.to_sql()
+    }
+}
+
+impl<T: Table, S> ReturnsRows for Insert<T, Returning<S>> {
+    type Selection = S;
+}
+
+/// Columns of table `T` for the typed multi-row INSERT: one column or a tuple.
+pub trait ColumnList<T> {
+    /// The columns' SQL types, as a tuple.
+    type SqlTypes;
+    /// SQL names.
+    fn names(&self) -> Vec<&'static str>;
+}
+
+/// A row of values for the columns `ST` (a tuple of SQL types).
+#[diagnostic::on_unimplemented(
+    message = "these values do not match the INSERT's columns",
+    note = "give one value per column, in order, each of the column's type (`Option` only for nullable columns)"
+)]
+pub trait RowValues<ST> {
+    /// The nodes.
+    fn into_nodes(self) -> Vec<Node>;
+}
+
+/// A query whose rows fit the columns `ST`: same number of columns, same base types.
+#[diagnostic::on_unimplemented(
+    message = "the query's columns do not match the INSERT's columns",
+    note = "select one expression per INSERT column, in order, with the same SQL types"
+)]
+pub trait SelectionFits<ST> {}
+
+impl<T: Table, ST: SqlType> ColumnList<T> for Column<T, ST> {
+    type SqlTypes = (ST,);
+    fn names(&self) -> Vec<&'static str> {
+        vec![self.name()]
+    }
+}
+
+macro_rules! column_tuples {
+    ($(($($st:ident $v:ident $s:ident $n:tt),+))*) => {$(
+        impl<T: Table, $($st: SqlType),+> ColumnList<T> for ($(Column<T, $st>,)+) {
+            type SqlTypes = ($($st,)+);
+            fn names(&self) -> Vec<&'static str> {
+                vec![$(self.$n.name()),+]
+            }
+        }
+        #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
+        impl<$($st: SqlType,)+ $($v: AsExpression<$st, Tables = NoTable>),+> RowValues<($($st,)+)> for ($($v,)+) {
+            fn into_nodes(self) -> Vec<Node> {
+                let ($($v,)+) = self;
+                vec![$($v.into_node()),+]
+            }
+        }
+        impl<$($st: SqlType,)+ $($s: SqlType<NotNull = $st::NotNull>),+> SelectionFits<($($st,)+)> for ($($s,)+) {}
+    )*};
+}
+column_tuples! {
+    (A VA SA 0)
+    (A VA SA 0, B VB SB 1)
+    (A VA SA 0, B VB SB 1, C VC SC 2)
+    (A VA SA 0, B VB SB 1, C VC SC 2, D VD SD 3)
+    (A VA SA 0, B VB SB 1, C VC SC 2, D VD SD 3, E VE SE 4)
+    (A VA SA 0, B VB SB 1, C VC SC 2, D VD SD 3, E VE SE 4, F VF SF 5)
+    (A VA SA 0, B VB SB 1, C VC SC 2, D VD SD 3, E VE SE 4, F VF SF 5, G VG SG 6)
+    (A VA SA 0, B VB SB 1, C VC SC 2, D VD SD 3, E VE SE 4, F VF SF 5, G VG SG 6, H VH SH 7)
+}
+
+impl<A: SqlType, S: SqlType<NotNull = A::NotNull>> SelectionFits<(A,)> for S {}
+
+/// The typed multi-row INSERT; see [`Insert::columns`].
+pub struct InsertColumns<T, C, R = NoReturning> {
+    inner: Insert<T, R>,
+    _marker: PhantomData<fn() -> C>,
+}
+
+impl<T: Table, C, R> std::fmt::Debug for InsertColumns<T, C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
+    /// Adds a row; the compiler checks each value against its column's type.
+    pub fn values<V: RowValues<C::SqlTypes>>(mut self, row: V) -> Self {
+        if let InsertSource::Values(rows) = &mut self.inner.source {
+            rows.push(row.into_nodes());
+        }
+        self
+    }
+
+    /// Adds many rows.
+    pub fn values_iter<V, I>(mut self, rows: I) -> Self
+    where
+        V: RowValues<C::SqlTypes>,
+        I: IntoIterator<Item = V>,
+    {
+        for row in rows {
+            self = self.values(row);
+        }
+        self
+    }
+
+    /// `INSERT INTO t (cols) SELECT ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::NAME, Account::BALANCE))
+    ///     .select(select_from::<Owner>().select((Owner::NAME, value::<Int8>(0_i64))));
+    /// assert_eq!(
+    ///     q.to_sql().sql(),
+    ///     r#"INSERT INTO "accounts" ("name", "balance") SELECT "owners"."name", $1 FROM "owners""#
+    /// );
+    /// ```
+    pub fn select<Q>(mut self, query: Q) -> Insert<T, R>
+    where
+        Q: ReturnsRows + AnySubQuery,
+        Q::Selection: SelectionFits<C::SqlTypes>,
+    {
+        self.inner.source = InsertSource::Query(query.into_any_fragment());
+        self.inner
+    }
+
+    /// `RETURNING ..`
+    pub fn returning<Sel, I>(self, items: Sel) -> Insert<T, Returning<Sel::Selection>>
+    where
+        Sel: SelectList,
+        Sel::Tables: TablesIn<Cons<T, Nil>, I>,
+    {
+        self.inner.returning(items)
+    }
+
+    /// `RETURNING <every column>`
+    pub fn returning_model(self) -> Insert<T, Returning<T>> {
+        self.inner.returning_model()
+    }
+
+    /// The finished statement.
+    pub fn into_insert(self) -> Insert<T, R> {
+        self.inner
+    }
+}
+
+impl<T: Table, C, R> QueryFragment for InsertColumns<T, C, R> {
+    fn walk(&self, out: &mut SqlWriter) {
+        self.inner.walk(out);
+    }
+}
+
+impl<T: Table, C, R> Statement for InsertColumns<T, C, R> {
+    fn compile(&self) -> CompiledSql {
+        self.to_sql()
+    }
+}
+
+/// `UPDATE T SET ..`; start with [`update`]. `L` lists the tables in scope (T plus `FROM`).
+///
+/// Columns with an `on_update` (e.g. `updated_at`) are set by every UPDATE that does not set
+/// them itself.
+pub struct Update<T, L, R = NoReturning> {
+    ctes: Vec<Cte>,
+    only: bool,
+    sets: Vec<(&'static str, Node)>,
+    from: Vec<&'static TableDef>,
+    filter: Option<Node>,
+    returning: Vec<Node>,
+    _marker: PhantomData<fn() -> (T, L, R)>,
+}
+
+impl<T, L, R> Clone for Update<T, L, R> {
+    fn clone(&self) -> Self {
+        Update {
+            ctes: self.ctes.clone(),
+            only: self.only,
+            sets: self.sets.clone(),
+            from: self.from.clone(),
+            filter: self.filter.clone(),
+            returning: self.returning.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, L, R> std::fmt::Debug for Update<T, L, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Update").field(&self.to_sql()).finish()
+    }
+}
+
+/// `UPDATE T`.
+pub fn update<T: Table>() -> Update<T, Cons<T, Nil>> {
+    Update {
+        ctes: Vec::new(),
+        only: false,
+        sets: Vec::new(),
+        from: Vec::new(),
+        filter: None,
+        returning: Vec::new(),
+        _marker: PhantomData,
+    }
+}
+
+impl<T: Table, L, R> Update<T, L, R> {
+    fn retype<L2, R2>(self) -> Update<T, L2, R2> {
+        Update {
+            ctes: self.ctes,
+            only: self.only,
+            sets: self.sets,
+            from: self.from,
+            filter: self.filter,
+            returning: self.returning,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `SET column = value` (a value or an expression over the tables in scope).
+    pub fn set<ST, V, I>(mut self, column: Column<T, ST>, value: V) -> Self
+    where
+        ST: SqlType,
+        V: AsExpression<ST>,
+        V::Tables: TablesIn<L, I>,
+    {
+        let node = value.into_node();
+        match self.sets.iter_mut().find(|(c, _)| *c == column.name()) {
+            Some(slot) => slot.1 = node,
+            None => self.sets.push((column.name(), node)),
+        }
+        self
+    }
+
+    /// `SET column = DEFAULT`
+    pub fn set_default<ST: SqlType>(mut self, column: Column<T, ST>) -> Self {
+        self.sets.push((column.name(), Node::Default));
+        self
+    }
+
+    /// Sets every column of `obj` except the primary key and generated columns, and filters
+    /// on its primary key: `UPDATE t SET a = $1, .. WHERE pk = $n`.
+    pub fn model(mut self, obj: &T) -> Self
+    where
+        T: Model,
+    {
+        let values = obj.column_values();
+        let mut key: Option<Node> = None;
+        for (i, col) in T::TABLE.columns.iter().enumerate() {
+            let Some(v) = values.get(i) else { continue };
+            if col.primary_key {
+                let cond = Node::Binary {
+                    op: "=",
+                    lhs: Box::new(Node::Column {
+                        table: crate::expr::Qualifier::Table(T::TABLE),
+                        name: col.name,
+                    }),
+                    rhs: Box::new(Node::Param(v.clone())),
+                };
+                key = Some(and_nodes(key, cond));
+            } else if col.generated.is_none() && col.identity.is_none() {
+                self.sets.push((col.name, Node::Param(v.clone())));
+            }
+        }
+        if let Some(k) = key {
+            self.filter = Some(and_nodes(self.filter.take(), k));
+        }
+        self
+    }
+
+    /// Adds a `WHERE` condition (ANDed).
+    pub fn filter<E, I>(mut self, cond: E) -> Self
+    where
+        E: Expression,
+        E::SqlType: BoolType,
+        E::Tables: TablesIn<L, I>,
+    {
+        self.filter = Some(and_nodes(self.filter.take(), cond.into_node()));
+        self
+    }
+
+    /// `UPDATE .. FROM U`: brings `U` into scope for SET and WHERE.
+    pub fn from<U: Table>(mut self) -> Update<T, Cons<U, L>, R> {
+        self.from.push(U::TABLE);
+        self.retype()
+    }
+
+    /// `UPDATE ONLY t`
+    pub fn only(mut self) -> Self {
+        self.only = true;
+        self
+    }
+
+    /// `WITH cte UPDATE ..`
+    pub fn with(mut self, cte: Cte) -> Self {
+        self.ctes.push(cte);
+        self
+    }
+
+    /// `RETURNING ..`
+    pub fn returning<Sel, I>(mut self, items: Sel) -> Update<T, L, Returning<Sel::Selection>>
+    where
+        Sel: SelectList,
+        Sel::Tables: TablesIn<L, I>,
+    {
+        self.returning = items.into_nodes();
+        self.retype()
+    }
+
+    /// `RETURNING <every column of T>`
+    pub fn returning_model(mut self) -> Update<T, L, Returning<T>> {
+        self.returning = model_nodes(T::TABLE);
+        self.retype()
+    }
+}
+
+impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
+    fn walk(&self, out: &mut SqlWriter) {
+        walk_ctes(&self.ctes, false, out);
+        out.push("UPDATE ");
+        if self.only {
+            out.push("ONLY ");
+        }
+        out.push(&T::TABLE.qualified_name());
+        out.push(" SET ");
+        let mut sets: Vec<(&'static str, Node)> = self.sets.clone();
+        for col in T::TABLE.columns {
+            if let Some(on_update) = col.on_update {
+                if !sets.iter().any(|(c, _)| *c == col.name) {
+                    let node = match on_update {
+                        OnUpdate::Sql(sql) => Node::Raw(Cow::Borrowed(sql)),
+                        OnUpdate::Value(f) => Node::Param(f()),
+                    };
+                    sets.push((col.name, node));
+                }
+            }
+        }
+        out.push_list(&sets, ", ", |out, (c, n)| {
+            out.push_ident(c);
+            out.push(" = ");
+            n.walk(out);
+        });
+        if !self.from.is_empty() {
+            out.push(" FROM ");
+            out.push_list(&self.from, ", ", |out, t| out.push(&t.qualified_name()));
+        }
+        if let Some(w) = &self.filter {
+            out.push(" WHERE ");
+            w.walk(out);
+        }
+        walk_returning(&self.returning, out);
+    }
+}
+
+impl<T: Table, L, R> Statement for Update<T, L, R> {
+    fn compile(&self) -> CompiledSql {
+        self.to_sql()
+    }
+}
+
+impl<T: Table, L, S> ReturnsRows for Update<T, L, Returning<S>> {
+    type Selection = S;
+}
+
+/// `DELETE FROM T`; start with [`delete`].
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let q = delete::<Account>()
+///     .using::<Owner>()
+///     .filter(Account::OWNER_ID.eq(Owner::ID).and(Owner::NAME.eq("gone")))
+///     .returning(Account::ID);
+/// assert_eq!(
+///     q.to_sql().sql(),
+///     r#"DELETE FROM "accounts" USING "owners" WHERE "accounts"."owner_id" = "owners"."id" AND "owners"."name" = $1 RETURNING "accounts"."id""#
+/// );
+/// ```
+pub struct Delete<T, L, R = NoReturning> {
+    ctes: Vec<Cte>,
+    only: bool,
+    using: Vec<&'static TableDef>,
+    filter: Option<Node>,
+    returning: Vec<Node>,
+    _marker: PhantomData<fn() -> (T, L, R)>,
+}
+
+impl<T, L, R> Clone for Delete<T, L, R> {
+    fn clone(&self) -> Self {
+        Delete {
+            ctes: self.ctes.clone(),
+            only: self.only,
+            using: self.using.clone(),
+            filter: self.filter.clone(),
+            returning: self.returning.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, L, R> std::fmt::Debug for Delete<T, L, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Delete").field(&self.to_sql()).finish()
+    }
+}
+
+/// `DELETE FROM T`.
+pub fn delete<T: Table>() -> Delete<T, Cons<T, Nil>> {
+    Delete {
+        ctes: Vec::new(),
+        only: false,
+        using: Vec::new(),
+        filter: None,
+        returning: Vec::new(),
+        _marker: PhantomData,
+    }
+}
+
+impl<T: Table, L, R> Delete<T, L, R> {
+    fn retype<L2, R2>(self) -> Delete<T, L2, R2> {
+        Delete {
+            ctes: self.ctes,
+            only: self.only,
+            using: self.using,
+            filter: self.filter,
+            returning: self.returning,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Adds a `WHERE` condition (ANDed).
+    pub fn filter<E, I>(mut self, cond: E) -> Self
+    where
+        E: Expression,
+        E::SqlType: BoolType,
+        E::Tables: TablesIn<L, I>,
+    {
+        self.filter = Some(and_nodes(self.filter.take(), cond.into_node()));
+        self
+    }
+
+    /// `DELETE .. USING U`
+    pub fn using<U: Table>(mut self) -> Delete<T, Cons<U, L>, R> {
+        self.using.push(U::TABLE);
+        self.retype()
+    }
+
+    /// `DELETE FROM ONLY t`
+    pub fn only(mut self) -> Self {
+        self.only = true;
+        self
+    }
+
+    /// `WITH cte DELETE ..`
+    pub fn with(mut self, cte: Cte) -> Self {
+        self.ctes.push(cte);
+        self
+    }
+
+    /// `RETURNING ..`
+    pub fn returning<Sel, I>(mut self, items: Sel) -> Delete<T, L, Returning<Sel::Selection>>
+    where
+        Sel: SelectList,
+        Sel::Tables: TablesIn<L, I>,
+    {
+        self.returning = items.into_nodes();
+        self.retype()
+    }
+
+    /// `RETURNING <every column of T>`
+    pub fn returning_model(mut self) -> Delete<T, L, Returning<T>> {
+        self.returning = model_nodes(T::TABLE);
+        self.retype()
+    }
+}
+
+impl<T: Table, L, R> QueryFragment for Delete<T, L, R> {
+    fn walk(&self, out: &mut SqlWriter) {
+        walk_ctes(&self.ctes, false, out);
+        out.push("DELETE FROM ");
+        if self.only {
+            out.push("ONLY ");
+        }
+        out.push(&T::TABLE.qualified_name());
+        if !self.using.is_empty() {
+            out.push(" USING ");
+            out.push_list(&self.using, ", ", |out, t| out.push(&t.qualified_name()));
+        }
+        if let Some(w) = &self.filter {
+            out.push(" WHERE ");
+            w.walk(out);
+        }
+        walk_returning(&self.returning, out);
+    }
+}
+
+impl<T: Table, L, R> Statement for Delete<T, L, R> {
+    fn compile(&self) -> CompiledSql {
+        self.to_sql()
+    }
+}
+
+impl<T: Table, L, S> ReturnsRows for Delete<T, L, Returning<S>> {
+    type Selection = S;
+}
+
+macro_rules! any_subquery {
+    ($($ty:ident<$($p:ident),+>),*) => {$(
+        impl<T: Table, $($p: 'static),+> AnySubQuery for $ty<T, $($p),+> {
+            fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
+                Arc::new(self)
+            }
+        }
+    )*};
+}
+any_subquery!(Insert<R>, Update<L, R>, Delete<L, R>);
