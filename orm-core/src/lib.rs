@@ -34,7 +34,7 @@ pub mod prelude {
         not_exists, now, raw, row, string_agg, sum, typed_value, upper, value,
     };
     pub use crate::metadata::{Table, TableDef};
-    pub use crate::model::Model;
+    pub use crate::model::{Model, QueryModel};
     pub use crate::query::*;
     pub use crate::row::FromRow;
     pub use crate::types::*;

@@ -15,3 +15,20 @@ pub trait Model: Table + FromRow<Self> + Send + Sync + 'static {
     /// The value of every column, in the order of `Self::TABLE.columns`, as parameters.
     fn column_values(&self) -> Vec<Param>;
 }
+
+/// `User::query()`: the SELECT of every column of a table, as in DESIGN.md's examples.
+/// Same as [`crate::query::select_from`]. In the prelude.
+pub trait QueryModel: Table {
+    /// `SELECT <every column> FROM <table>`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// assert_eq!(Owner::query().to_sql().sql(), r#"SELECT "owners"."id", "owners"."name" FROM "owners""#);
+    /// ```
+    fn query() -> crate::query::Select<crate::scope::Cons<Self, crate::scope::Nil>, Self> {
+        crate::query::select_from::<Self>()
+    }
+}
+
+impl<T: Table> QueryModel for T {}
