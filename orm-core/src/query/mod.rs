@@ -43,3 +43,6 @@ pub use select::{
     AllColumns, Cte, JoinOn, Label, Select, SelectList, Star, TableFn, all_columns, cte, select,
     select_from, select_from_fn, select_from_name, select_from_subquery, table_fn,
 };
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,548 @@
+//! Exact SQL and parameters of the statement builders.
+
+use pretty_assertions::assert_eq;
+
+use crate::__doc::{Account, Owner};
+use crate::prelude::*;
+
+fn s(e: impl QueryFragment) -> String {
+    e.to_sql().sql().to_owned()
+}
+
+fn sql_of(q: &impl QueryFragment) -> (String, usize) {
+    let c = q.to_sql();
+    (c.sql().to_owned(), c.params().len())
+}
+
+#[test]
+fn precedence_adds_parentheses_only_where_needed() {
+    let e = Account::BALANCE
+        .gt(1_i64)
+        .or(Account::BALANCE.lt(0_i64))
+        .and(Account::NAME.is_not_null());
+    assert_eq!(
+        e.into_expr().to_sql().sql(),
+        r#"("accounts"."balance" > $1 OR "accounts"."balance" < $2) AND "accounts"."name" IS NOT NULL"#
+    );
+    let e = Account::BALANCE - (Account::BALANCE - 1_i64);
+    assert_eq!(
+        e.to_sql().sql(),
+        r#""accounts"."balance" - ("accounts"."balance" - $1)"#
+    );
+    let e = (Account::BALANCE + 1_i64) * 2_i64;
+    assert_eq!(e.to_sql().sql(), r#"("accounts"."balance" + $1) * $2"#);
+    let e = Account::BALANCE + Account::BALANCE * 2_i64;
+    assert_eq!(
+        e.to_sql().sql(),
+        r#""accounts"."balance" + "accounts"."balance" * $1"#
+    );
+    let e = Account::NAME.eq("a").not();
+    assert_eq!(e.to_sql().sql(), r#"NOT "accounts"."name" = $1"#);
+    let e = Account::NAME.eq("a").or(Account::NAME.eq("b")).not();
+    assert_eq!(
+        e.to_sql().sql(),
+        r#"NOT ("accounts"."name" = $1 OR "accounts"."name" = $2)"#
+    );
+}
+
+#[test]
+fn debug_sql_inlines_values_for_display_only() {
+    let q = select_from::<Account>()
+        .select(Account::ID)
+        .filter(Account::NAME.eq("O'Brien").and(Account::OWNER_ID.eq(3_i64)));
+    let c = q.to_sql();
+    assert_eq!(
+        c.sql(),
+        r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."name" = $1 AND "accounts"."owner_id" = $2"#
+    );
+    assert_eq!(
+        c.debug_sql(),
+        r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."name" = 'O''Brien' AND "accounts"."owner_id" = 3"#
+    );
+}
+
+#[test]
+fn identifiers_are_always_quoted_and_escaped() {
+    let c = select_from_name("we\"ird").to_sql();
+    assert_eq!(c.sql(), r#"SELECT * FROM "we""ird""#);
+}
+
+#[test]
+fn shared_param_gets_one_number() {
+    let p = param(5_i64);
+    let q = select_from::<Account>()
+        .select(Account::ID)
+        .filter(Account::ID.eq(p.clone()).or(Account::BALANCE.gt(p)))
+        .limit(3);
+    let (sql, n) = sql_of(&q);
+    assert_eq!(
+        sql,
+        r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."id" = $1 OR "accounts"."balance" > $1 LIMIT $2"#
+    );
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn comparison_operators() {
+    let cases: Vec<(String, &str)> = vec![
+        (s(Account::ID.ne(1_i64)), r#""accounts"."id" <> $1"#),
+        (s(Account::ID.le(1_i64)), r#""accounts"."id" <= $1"#),
+        (s(Account::ID.ge(1_i64)), r#""accounts"."id" >= $1"#),
+        (
+            s(Account::OWNER_ID.is_distinct_from(1_i64)),
+            r#""accounts"."owner_id" IS DISTINCT FROM $1"#,
+        ),
+        (
+            s(Account::OWNER_ID.is_not_distinct_from(Account::ID)),
+            r#""accounts"."owner_id" IS NOT DISTINCT FROM "accounts"."id""#,
+        ),
+        (
+            s(Account::OWNER_ID.is_null()),
+            r#""accounts"."owner_id" IS NULL"#,
+        ),
+        (
+            s(Account::ID.between(1_i64, 9_i64)),
+            r#""accounts"."id" BETWEEN $1 AND $2"#,
+        ),
+        (
+            s(Account::ID.not_between(1_i64, 9_i64)),
+            r#""accounts"."id" NOT BETWEEN $1 AND $2"#,
+        ),
+        (
+            s(Account::ID.in_list([1_i64, 2, 3])),
+            r#""accounts"."id" IN ($1, $2, $3)"#,
+        ),
+        (
+            s(Account::ID.in_list(Vec::<i64>::new())),
+            r#""accounts"."id" IN (NULL)"#,
+        ),
+        (
+            s(Account::ID.not_in_list([1_i64])),
+            r#""accounts"."id" NOT IN ($1)"#,
+        ),
+        (
+            s(Account::ID.ne_all(vec![1_i64, 2])),
+            r#""accounts"."id" <> ALL($1)"#,
+        ),
+        (
+            s(Account::NAME.any_op("LIKE", vec!["a%".to_owned()])),
+            r#""accounts"."name" LIKE ANY($1)"#,
+        ),
+        (
+            s(Account::NAME.not_like("a%")),
+            r#""accounts"."name" NOT LIKE $1"#,
+        ),
+        (
+            s(Account::NAME.not_ilike("a%")),
+            r#""accounts"."name" NOT ILIKE $1"#,
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn nullable_column_compares_with_plain_value_and_column() {
+    // Nullable<Int8> against i64 and against an Int8 column.
+    let e = Account::OWNER_ID
+        .eq(1_i64)
+        .and(Account::OWNER_ID.eq(Account::ID));
+    assert_eq!(
+        e.to_sql().sql(),
+        r#""accounts"."owner_id" = $1 AND "accounts"."owner_id" = "accounts"."id""#
+    );
+}
+
+#[test]
+fn functions_casts_and_coalesce() {
+    let e = Account::OWNER_ID.coalesce(0_i64).cast::<Text>().concat("!");
+    assert_eq!(
+        e.to_sql().sql(),
+        r#"CAST(COALESCE("accounts"."owner_id", $1) AS TEXT) || $2"#
+    );
+    let e = upper(Account::NAME).concat(lower(Account::NAME));
+    assert_eq!(
+        e.to_sql().sql(),
+        r#"upper("accounts"."name") || lower("accounts"."name")"#
+    );
+    let e = length(Account::NAME).gt(3_i32);
+    assert_eq!(e.to_sql().sql(), r#"length("accounts"."name") > $1"#);
+    let e = Account::BALANCE.neg();
+    assert_eq!(e.to_sql().sql(), r#"-"accounts"."balance""#);
+    let e = typed_value::<Array<Int8>>(vec![1_i64]);
+    assert_eq!(e.to_sql().sql(), "$1::BIGINT[]");
+    let e = array::<Int8, _>([1_i64, 2]);
+    assert_eq!(e.to_sql().sql(), "ARRAY[$1, $2]");
+    let e = coalesce::<Int8, _>([1_i64, 2]);
+    assert_eq!(e.to_sql().sql(), "COALESCE($1, $2)");
+    let e = case::<Int8>().when(Account::ID.eq(1_i64), Account::BALANCE);
+    assert_eq!(
+        e.into_expr().to_sql().sql(),
+        r#"CASE WHEN "accounts"."id" = $1 THEN "accounts"."balance" END"#
+    );
+}
+
+#[test]
+fn aggregates_with_order_filter_distinct() {
+    let q = select_from::<Account>()
+        .select((
+            Account::OWNER_ID,
+            count_star().label("n"),
+            count(Account::NAME).distinct(),
+            sum(Account::BALANCE).filter(Account::BALANCE.gt(0_i64)),
+            avg(Account::BALANCE),
+            min(Account::BALANCE),
+            max(Account::NAME),
+            string_agg(Account::NAME, ", ").order_by(Account::NAME.desc().nulls_first()),
+            bool_and(Account::BALANCE.gt(0_i64)),
+            bool_or(Account::BALANCE.lt(0_i64)),
+        ))
+        .group_by(Account::OWNER_ID)
+        .having(count_star().gt(1_i64))
+        .order_by(Account::OWNER_ID.asc().nulls_last());
+    assert_eq!(
+        q.to_sql().sql(),
+        concat!(
+            r#"SELECT "accounts"."owner_id", count(*) AS "n", count(DISTINCT "accounts"."name"), "#,
+            r#"sum("accounts"."balance") FILTER (WHERE "accounts"."balance" > $1), avg("accounts"."balance"), "#,
+            r#"min("accounts"."balance"), max("accounts"."name"), "#,
+            r#"string_agg("accounts"."name", $2 ORDER BY "accounts"."name" DESC NULLS FIRST), "#,
+            r#"bool_and("accounts"."balance" > $3), bool_or("accounts"."balance" < $4) "#,
+            r#"FROM "accounts" GROUP BY "accounts"."owner_id" HAVING count(*) > $5 "#,
+            r#"ORDER BY "accounts"."owner_id" ASC NULLS LAST"#
+        )
+    );
+}
+
+#[test]
+fn joins_of_every_kind() {
+    let on = || Owner::ID.eq(Account::OWNER_ID);
+    let q = select_from::<Account>()
+        .inner_join::<Owner, _>(on())
+        .select(Owner::NAME);
+    assert!(q.to_sql().sql().contains(r#" INNER JOIN "owners" ON "#));
+    let q = select_from::<Account>()
+        .right_join::<Owner, _>(on())
+        .select(Owner::NAME);
+    assert!(q.to_sql().sql().contains(r#" RIGHT JOIN "owners" ON "#));
+    let q = select_from::<Account>()
+        .full_join::<Owner, _>(on())
+        .select(Owner::NAME);
+    assert!(q.to_sql().sql().contains(r#" FULL JOIN "owners" ON "#));
+    let q = select_from::<Account>()
+        .cross_join::<Owner>()
+        .select((Account::ID, Owner::ID));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT "accounts"."id", "owners"."id" FROM "accounts" CROSS JOIN "owners""#
+    );
+    let q = select_from::<Account>()
+        .left_join::<Owner, _>(on())
+        .select((all_columns::<Account>(), all_columns::<Owner>()));
+    assert_eq!(
+        q.to_sql().sql(),
+        concat!(
+            r#"SELECT "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance", "owners"."id", "owners"."name" "#,
+            r#"FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#
+        )
+    );
+}
+
+#[test]
+fn locks_distinct_only() {
+    let q = select_from::<Account>()
+        .only()
+        .select(Account::ID)
+        .distinct()
+        .for_share()
+        .nowait();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT DISTINCT "accounts"."id" FROM ONLY "accounts" FOR SHARE NOWAIT"#
+    );
+    let q = select_from::<Account>()
+        .select(Account::ID)
+        .for_no_key_update()
+        .for_key_share()
+        .of::<Account>();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT "accounts"."id" FROM "accounts" FOR NO KEY UPDATE FOR KEY SHARE OF "accounts""#
+    );
+}
+
+#[test]
+fn subqueries_scalar_in_exists_and_from() {
+    let max_balance = select_from::<Account>()
+        .select(max(Account::BALANCE))
+        .as_scalar();
+    let q = select_from::<Account>()
+        .select(Account::ID)
+        .filter(Account::BALANCE.eq(max_balance))
+        .filter(Account::OWNER_ID.not_in_subquery(select_from::<Owner>().select(Owner::ID)))
+        .filter(not_exists(select_from::<Owner>().select(Owner::ID)));
+    assert_eq!(
+        q.to_sql().sql(),
+        concat!(
+            r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" = (SELECT max("accounts"."balance") FROM "accounts") "#,
+            r#"AND "accounts"."owner_id" NOT IN (SELECT "owners"."id" FROM "owners") "#,
+            r#"AND NOT EXISTS (SELECT "owners"."id" FROM "owners")"#
+        )
+    );
+    let inner = select_from::<Account>()
+        .select((Account::OWNER_ID, count_star().label("n")))
+        .group_by(Account::OWNER_ID);
+    let q =
+        select_from_subquery(inner, "per_owner").select(max(alias_col::<Int8>("per_owner", "n")));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT max("per_owner"."n") FROM (SELECT "accounts"."owner_id", count(*) AS "n" FROM "accounts" GROUP BY "accounts"."owner_id") AS "per_owner""#
+    );
+    let q = select_from::<Account>()
+        .filter(Account::BALANCE.gt(5_i64))
+        .count();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT count(*) FROM (SELECT "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance" FROM "accounts" WHERE "accounts"."balance" > $1) AS "counted""#
+    );
+}
+
+#[test]
+fn set_operations_with_outer_order_and_limit() {
+    // The clones of `b` share their LIMIT parameter, so it is bound once as $1.
+    let a = select_from::<Account>().select(Account::NAME);
+    let b = select_from::<Owner>().select(Owner::NAME).limit(1);
+    let q = a
+        .union(b.clone())
+        .intersect_all(b.clone())
+        .except(b)
+        .order_by(Account::NAME)
+        .limit(10);
+    assert_eq!(
+        q.to_sql().sql(),
+        concat!(
+            r#"(SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
+            r#"INTERSECT ALL (SELECT "owners"."name" FROM "owners" LIMIT $1) EXCEPT (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
+            r#"ORDER BY "accounts"."name" LIMIT $2"#
+        )
+    );
+}
+
+#[test]
+fn table_functions_lateral_and_column_definitions() {
+    let rec = table_fn(
+        "json_to_record",
+        (value::<Jsonb>(serde_json::json!({"a": 1})),),
+    )
+    .alias("x", [])
+    .typed_column::<Int4>("a")
+    .typed_column::<Text>("b");
+    let q = select_from_fn(rec.clone()).select((rec.col::<Int4>("a"), rec.col::<Text>("b")));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT "x"."a", "x"."b" FROM json_to_record($1) AS "x"("a" INTEGER, "b" TEXT)"#
+    );
+    let u = table_fn("unnest", (Account::NAME.cast::<Array<Text>>(),))
+        .lateral()
+        .alias("u", ["v"]);
+    let q = select_from::<Account>()
+        .cross_join_fn(u.clone())
+        .select(u.col::<Text>("v"));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT "u"."v" FROM "accounts" CROSS JOIN LATERAL unnest(CAST("accounts"."name" AS TEXT[])) AS "u"("v")"#
+    );
+}
+
+#[test]
+fn ctes_materialized_and_named_join() {
+    let c = cte("o", select_from::<Owner>()).materialized();
+    let q = select_from::<Account>()
+        .with(c)
+        .inner_join_name("o", alias_col::<Int8>("o", "id").eq(Account::OWNER_ID))
+        .select(Account::ID);
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"WITH "o" AS MATERIALIZED (SELECT "owners"."id", "owners"."name" FROM "owners") SELECT "accounts"."id" FROM "accounts" INNER JOIN "o" ON "o"."id" = "accounts"."owner_id""#
+    );
+}
+
+#[test]
+fn insert_forms() {
+    let q = insert::<Account>().default_values().returning_model();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"INSERT INTO "accounts" DEFAULT VALUES RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#
+    );
+    let q = insert::<Account>()
+        .set(Account::ID, 5_i64)
+        .set(Account::NAME, "x")
+        .set(Account::NAME, "y")
+        .overriding_system_value();
+    let c = q.to_sql();
+    assert_eq!(
+        c.sql(),
+        r#"INSERT INTO "accounts" ("id", "name") OVERRIDING SYSTEM VALUE VALUES ($1, $2)"#
+    );
+    assert_eq!(
+        c.debug_sql(),
+        r#"INSERT INTO "accounts" ("id", "name") OVERRIDING SYSTEM VALUE VALUES (5, 'y')"#
+    );
+    let q = insert::<Account>()
+        .columns((Account::NAME, Account::OWNER_ID))
+        .values_iter([("a", Some(1_i64)), ("b", None)])
+        .returning((Account::ID, Account::NAME));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"INSERT INTO "accounts" ("name", "owner_id") VALUES ($1, $2), ($3, $4) RETURNING "accounts"."id", "accounts"."name""#
+    );
+}
+
+#[test]
+fn update_and_delete_forms() {
+    let q = update::<Account>()
+        .only()
+        .from::<Owner>()
+        .set(Account::NAME, Owner::NAME)
+        .set_default(Account::BALANCE)
+        .filter(Owner::ID.eq(Account::OWNER_ID));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"UPDATE ONLY "accounts" SET "name" = "owners"."name", "balance" = DEFAULT FROM "owners" WHERE "owners"."id" = "accounts"."owner_id""#
+    );
+    let obj = Account {
+        id: 7,
+        owner_id: None,
+        name: "n".into(),
+        balance: 3,
+    };
+    let q = update::<Account>().model(&obj).returning_model();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"UPDATE "accounts" SET "owner_id" = $1, "name" = $2, "balance" = $3 WHERE "accounts"."id" = $4 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#
+    );
+    let q = delete::<Account>()
+        .only()
+        .filter(Account::ID.eq(1_i64))
+        .returning_model();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"DELETE FROM ONLY "accounts" WHERE "accounts"."id" = $1 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#
+    );
+}
+
+#[test]
+fn data_modifying_cte() {
+    let moved = cte(
+        "moved",
+        delete::<Account>()
+            .filter(Account::BALANCE.eq(0_i64))
+            .returning(Account::NAME),
+    );
+    let q = insert::<Owner>()
+        .with(moved)
+        .columns((Owner::NAME,))
+        .select(select_from_name("moved").select(alias_col::<Text>("moved", "name")));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"WITH "moved" AS (DELETE FROM "accounts" WHERE "accounts"."balance" = $1 RETURNING "accounts"."name") INSERT INTO "owners" ("name") SELECT "moved"."name" FROM "moved""#
+    );
+}
+
+mod on_update_and_defaults {
+    use super::*;
+    use crate::metadata::*;
+    use crate::types::TypeInfo;
+    use pretty_assertions::assert_eq;
+
+    struct Doc;
+    fn now_value() -> crate::value::Param {
+        std::sync::Arc::new(42_i64)
+    }
+    fn default_title() -> crate::value::Param {
+        std::sync::Arc::new(String::from("untitled"))
+    }
+    const fn col(name: &'static str) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type: DdlType::Mapped(TypeInfo::named("TEXT")),
+            nullable: false,
+            primary_key: false,
+            identity: None,
+            sequence: None,
+            server_default: None,
+            default: None,
+            on_update: None,
+            generated: None,
+            version: false,
+            collation: None,
+            comment: None,
+        }
+    }
+    impl Table for Doc {
+        const TABLE: &'static TableDef = &TableDef {
+            name: "docs",
+            schema: Some("app"),
+            columns: &[
+                col("id"),
+                ColumnDef {
+                    default: Some(default_title),
+                    ..col("title")
+                },
+                ColumnDef {
+                    on_update: Some(OnUpdate::Sql("now()")),
+                    ..col("updated_at")
+                },
+                ColumnDef {
+                    on_update: Some(OnUpdate::Value(now_value)),
+                    ..col("rev")
+                },
+            ],
+            rust_name: "Doc",
+            ..*Account::TABLE
+        };
+    }
+    const ID: Column<Doc, Int8> = Column::new("id", 0);
+    const TITLE: Column<Doc, Text> = Column::new("title", 1);
+    const UPDATED_AT: Column<Doc, Text> = Column::new("updated_at", 2);
+
+    #[test]
+    fn on_update_columns_are_set_unless_given() {
+        let q = update::<Doc>().set(TITLE, "t").filter(ID.eq(1_i64));
+        let c = q.to_sql();
+        assert_eq!(
+            c.sql(),
+            r#"UPDATE "app"."docs" SET "title" = $1, "updated_at" = now(), "rev" = $2 WHERE "app"."docs"."id" = $3"#
+        );
+        assert_eq!(
+            c.debug_sql(),
+            r#"UPDATE "app"."docs" SET "title" = 't', "updated_at" = now(), "rev" = 42 WHERE "app"."docs"."id" = 1"#
+        );
+        let q = update::<Doc>().set(UPDATED_AT, "x");
+        assert_eq!(
+            q.to_sql().sql(),
+            r#"UPDATE "app"."docs" SET "updated_at" = $1, "rev" = $2"#
+        );
+    }
+
+    #[test]
+    fn rust_defaults_fill_columns_an_insert_leaves_out() {
+        let q = insert::<Doc>().set(ID, 1_i64);
+        let c = q.to_sql();
+        assert_eq!(
+            c.sql(),
+            r#"INSERT INTO "app"."docs" ("id", "title") VALUES ($1, $2)"#
+        );
+        assert_eq!(
+            c.debug_sql(),
+            r#"INSERT INTO "app"."docs" ("id", "title") VALUES (1, 'untitled')"#
+        );
+        let q = insert::<Doc>().set(ID, 1_i64).set(TITLE, "mine");
+        assert_eq!(
+            q.to_sql().debug_sql(),
+            r#"INSERT INTO "app"."docs" ("id", "title") VALUES (1, 'mine')"#
+        );
+    }
+}
