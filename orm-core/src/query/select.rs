@@ -887,7 +887,8 @@ impl SelectCore {
             out.push(l.strength);
             if !l.of.is_empty() {
                 out.push(" OF ");
-                out.push_list(&l.of, ", ", |out, t| out.push(&t.qualified_name()));
+                // PostgreSQL wants the relation names unqualified here.
+                out.push_list(&l.of, ", ", |out, t| out.push_ident(t.name));
             }
             if let Some(w) = l.wait {
                 out.push(w);
@@ -927,7 +928,8 @@ impl QueryFragment for SelectCore {
                 other.walk(out);
                 out.push(")");
             }
-            self.walk_tail(out);
+            // ORDER BY of a set operation may only name output columns: unqualified.
+            out.with_qualify(false, |out| self.walk_tail(out));
         }
     }
 }

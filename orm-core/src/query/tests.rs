@@ -324,7 +324,7 @@ fn set_operations_with_outer_order_and_limit() {
         concat!(
             r#"(SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
             r#"INTERSECT ALL (SELECT "owners"."name" FROM "owners" LIMIT $1) EXCEPT (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
-            r#"ORDER BY "accounts"."name" LIMIT $2"#
+            r#"ORDER BY "name" LIMIT $2"#
         )
     );
 }
