@@ -13,6 +13,8 @@
 pub mod column;
 pub mod ddl;
 pub mod expr;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod metadata;
 pub mod model;
 pub mod query;

@@ -26,7 +26,7 @@
 //! | `chrono::NaiveDateTime` | [`Timestamp`] | `TIMESTAMP` | `chrono` |
 //! | `chrono::DateTime<Utc>` (also `Local`, `FixedOffset`) | [`Timestamptz`] | `TIMESTAMPTZ` | `chrono` |
 //! | `serde_json::Value` | [`Jsonb`] | `JSONB` | `json` |
-//! | [`Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
+//! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
 //! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
@@ -354,9 +354,38 @@ mod chrono_types {
 #[cfg(feature = "json")]
 mod json_types {
     use super::*;
+    use crate::expr::{AsExpression, Node};
+    use crate::scope::NoTable;
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use std::fmt::Debug;
+
     sql_value! { serde_json::Value => Jsonb }
     impl FromSqlValue<Json> for serde_json::Value {}
     impl FromSqlValue<Nullable<Json>> for Option<serde_json::Value> {}
+
+    impl<T> HasSqlType for postgres_types::Json<T> {
+        type SqlType = Jsonb;
+    }
+    impl<T: DeserializeOwned> FromSqlValue<Jsonb> for postgres_types::Json<T> {}
+    impl<T: DeserializeOwned> FromSqlValue<Json> for postgres_types::Json<T> {}
+    impl<T: DeserializeOwned> FromSqlValue<Nullable<Jsonb>> for Option<postgres_types::Json<T>> {}
+
+    macro_rules! json_bind {
+        ($($st:ty => $v:ty),*) => {$(
+            impl<T: Serialize + Debug + Send + Sync + 'static> AsExpression<$st> for $v {
+                type Tables = NoTable;
+                fn into_node(self) -> Node {
+                    Node::bind(self)
+                }
+            }
+        )*};
+    }
+    json_bind!(
+        Jsonb => postgres_types::Json<T>,
+        Nullable<Jsonb> => postgres_types::Json<T>,
+        Nullable<Jsonb> => Option<postgres_types::Json<T>>
+    );
 }
 
 #[cfg(feature = "uuid")]
