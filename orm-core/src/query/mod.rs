@@ -46,3 +46,80 @@ pub use select::{
 
 #[cfg(test)]
 mod tests;
+
+/// A whole statement in trusted SQL with bound values, returning rows of shape `S` (a SQL
+/// type marker or a tuple of them; `()` when it returns nothing you read).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let q = raw_query::<(Text, Int8)>("SELECT relname, reltuples::int8 FROM pg_class WHERE relname = ")
+///     .bind("pg_type".to_owned())
+///     .sql(" LIMIT 1");
+/// assert_eq!(q.to_sql().sql(), "SELECT relname, reltuples::int8 FROM pg_class WHERE relname = $1 LIMIT 1");
+/// assert_eq!(q.to_sql().debug_sql(), "SELECT relname, reltuples::int8 FROM pg_class WHERE relname = 'pg_type' LIMIT 1");
+/// ```
+pub fn raw_query<S>(sql: &'static str) -> RawQuery<S> {
+    RawQuery {
+        nodes: vec![crate::expr::Node::Raw(std::borrow::Cow::Borrowed(sql))],
+        _marker: std::marker::PhantomData,
+    }
+}
+
+/// A raw statement being built; see [`raw_query`].
+pub struct RawQuery<S> {
+    nodes: Vec<crate::expr::Node>,
+    _marker: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for RawQuery<S> {
+    fn clone(&self) -> Self {
+        RawQuery {
+            nodes: self.nodes.clone(),
+            _marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for RawQuery<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RawQuery").field(&self.to_sql()).finish()
+    }
+}
+
+impl<S> RawQuery<S> {
+    /// Appends trusted SQL text.
+    pub fn sql(mut self, sql: &'static str) -> Self {
+        self.nodes
+            .push(crate::expr::Node::Raw(std::borrow::Cow::Borrowed(sql)));
+        self
+    }
+    /// Appends a bound value (`$n`).
+    pub fn bind<T: crate::value::BindValue>(mut self, value: T) -> Self {
+        self.nodes.push(crate::expr::Node::bind(value));
+        self
+    }
+}
+
+impl<S> QueryFragment for RawQuery<S> {
+    fn walk(&self, out: &mut crate::writer::SqlWriter) {
+        for n in &self.nodes {
+            n.walk(out);
+        }
+    }
+}
+
+impl<S> Statement for RawQuery<S> {
+    fn compile(&self) -> CompiledSql {
+        self.to_sql()
+    }
+}
+
+impl<S> ReturnsRows for RawQuery<S> {
+    type Selection = S;
+}
+
+impl<S: 'static> AnySubQuery for RawQuery<S> {
+    fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
+        Arc::new(self)
+    }
+}
