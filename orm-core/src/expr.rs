@@ -560,7 +560,13 @@ pub type BaseOf<E> = <<E as Expression>::SqlType as SqlType>::NotNull;
 
 type Cond<L, R> = Expr<Bool, Both<L, R>>;
 
+/// Tables of three expressions.
+pub type Both3<A, B, C> = Both<A, Both<B, C>>;
+
 /// Operators on every expression. In the prelude.
+// `is_null`, `is_distinct_from`: the SQL names win over clippy's `is_*` convention (these build
+// expressions, they do not answer a question).
+#[allow(clippy::wrong_self_convention, reason = "named after the SQL operators")]
 pub trait ExprExt: Expression {
     /// `self = rhs`
     ///
@@ -634,7 +640,7 @@ pub trait ExprExt: Expression {
         self,
         low: L,
         high: H,
-    ) -> Expr<Bool, Both<Self::Tables, Both<L::Tables, H::Tables>>>
+    ) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
         L: AsExpression<Self::SqlType>,
         H: AsExpression<Self::SqlType>,
@@ -651,7 +657,7 @@ pub trait ExprExt: Expression {
         self,
         low: L,
         high: H,
-    ) -> Expr<Bool, Both<Self::Tables, Both<L::Tables, H::Tables>>>
+    ) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
         L: AsExpression<Self::SqlType>,
         H: AsExpression<Self::SqlType>,
@@ -1213,7 +1219,7 @@ pub fn case<ST: SqlType>() -> Case<ST, NoTable> {
 
 impl<ST: SqlType, S> Case<ST, S> {
     /// Another `WHEN cond THEN value`.
-    pub fn when<C, V>(mut self, cond: C, value: V) -> Case<ST, Both<S, Both<C::Tables, V::Tables>>>
+    pub fn when<C, V>(mut self, cond: C, value: V) -> Case<ST, Both3<S, C::Tables, V::Tables>>
     where
         C: Expression,
         C::SqlType: BoolType,

@@ -253,12 +253,12 @@ impl<T: Table, R> Insert<T, R> {
         // Rust-side defaults for the columns no row gives.
         if !rows.is_empty() {
             for col in T::TABLE.columns {
-                if let Some(default) = col.default {
-                    if !columns.contains(&col.name) {
-                        columns.push(col.name);
-                        for row in &mut rows {
-                            row.push(Node::Param(default()));
-                        }
+                if let Some(default) = col.default
+                    && !columns.contains(&col.name)
+                {
+                    columns.push(col.name);
+                    for row in &mut rows {
+                        row.push(Node::Param(default()));
                     }
                 }
             }
@@ -639,14 +639,14 @@ impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
         out.push(" SET ");
         let mut sets: Vec<(&'static str, Node)> = self.sets.clone();
         for col in T::TABLE.columns {
-            if let Some(on_update) = col.on_update {
-                if !sets.iter().any(|(c, _)| *c == col.name) {
-                    let node = match on_update {
-                        OnUpdate::Sql(sql) => Node::Raw(Cow::Borrowed(sql)),
-                        OnUpdate::Value(f) => Node::Param(f()),
-                    };
-                    sets.push((col.name, node));
-                }
+            if let Some(on_update) = col.on_update
+                && !sets.iter().any(|(c, _)| *c == col.name)
+            {
+                let node = match on_update {
+                    OnUpdate::Sql(sql) => Node::Raw(Cow::Borrowed(sql)),
+                    OnUpdate::Value(f) => Node::Param(f()),
+                };
+                sets.push((col.name, node));
             }
         }
         out.push_list(&sets, ", ", |out, (c, n)| {
