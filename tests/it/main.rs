@@ -1,1 +1,11 @@
-fn main() {}
+//! The database integration tests: one binary, one module per area, against a real
+//! PostgreSQL (`DATABASE_URL`, or a throwaway local server). Each test works in its own
+//! schema (see `support::test_db`), so tests run in parallel.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
+
+mod runtime;
+mod support;
