@@ -155,7 +155,7 @@ async fn create_all_matches_the_catalog() {
         &db,
         raw_query(
             "SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END \
-             || CASE WHEN a.attidentity <> '' THEN ' IDENTITY ' || a.attidentity ELSE '' END \
+             || CASE WHEN a.attidentity <> '' THEN ' IDENTITY ' || a.attidentity::text ELSE '' END \
              || CASE WHEN a.attgenerated <> '' THEN ' GENERATED ' || pg_get_expr(d.adbin, d.adrelid) \
                      WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END \
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -228,15 +228,15 @@ async fn create_all_matches_the_catalog() {
         [
             "CREATE INDEX ddl_posts_tags_idx ON ddl_posts USING gin (tags)",
             "CREATE INDEX ddl_users_conc ON ddl_users USING btree (score)",
-            "CREATE UNIQUE INDEX ddl_users_email_lower ON ddl_users USING btree (lower(email) text_pattern_ops) WHERE (deleted_at IS NULL)",
             "CREATE INDEX ddl_users_display_name_idx ON ddl_users USING btree (display_name COLLATE \"C\" DESC NULLS LAST) INCLUDE (email) WITH (fillfactor='70')",
+            "CREATE UNIQUE INDEX ddl_users_email_lower ON ddl_users USING btree (lower(email) text_pattern_ops) WHERE (deleted_at IS NULL)",
         ]
     );
 
     let options = strings(
         &db,
         raw_query(
-            "SELECT c.relname || ' ' || c.relkind || c.relpersistence || ' ' || coalesce(array_to_string(c.reloptions, ','), '') \
+            "SELECT c.relname || ' ' || c.relkind::text || c.relpersistence::text || ' ' || coalesce(array_to_string(c.reloptions, ','), '') \
              || ' ' || coalesce(am.amname, '') || ' ' || coalesce((SELECT string_agg(i.inhparent::regclass::text, ',') FROM pg_inherits i WHERE i.inhrelid = c.oid), '') \
              FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam \
              WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('ddl_measurements', 'ddl_log', 'ddl_special_users') ORDER BY 1",
@@ -247,7 +247,7 @@ async fn create_all_matches_the_catalog() {
         options,
         [
             "ddl_log ru fillfactor=60,autovacuum_enabled=false heap ",
-            "ddl_measurements pp  heap ",
+            "ddl_measurements pp   ",
             "ddl_special_users rp  heap ddl_users",
         ]
     );

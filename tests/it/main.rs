@@ -7,5 +7,7 @@
     reason = "in a test, a failing unwrap is a failing test"
 )]
 
+mod ddl;
 mod runtime;
+mod statements;
 mod support;

@@ -147,7 +147,7 @@ async fn operators_against_the_server() {
     );
     assert_eq!(
         ids(base().filter(Account::BALANCE.between(0_i64, 50_i64))).await,
-        ["a2", "b1"]
+        ["a2", "b1", "orphan"]
     );
     assert_eq!(
         ids(base().filter(Account::NAME.in_list(["a1", "b2", "nope"]))).await,
