@@ -566,7 +566,10 @@ pub type Both3<A, B, C> = Both<A, Both<B, C>>;
 /// Operators on every expression. In the prelude.
 // `is_null`, `is_distinct_from`: the SQL names win over clippy's `is_*` convention (these build
 // expressions, they do not answer a question).
-#[allow(clippy::wrong_self_convention, reason = "named after the SQL operators")]
+#[allow(
+    clippy::wrong_self_convention,
+    reason = "named after the SQL operators"
+)]
 pub trait ExprExt: Expression {
     /// `self = rhs`
     ///
@@ -636,11 +639,7 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self BETWEEN low AND high`
-    fn between<L, H>(
-        self,
-        low: L,
-        high: H,
-    ) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
+    fn between<L, H>(self, low: L, high: H) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
         L: AsExpression<Self::SqlType>,
         H: AsExpression<Self::SqlType>,

@@ -334,3 +334,112 @@ async fn create_all_matches_the_catalog() {
         .await
         .expect("drop_all checkfirst on nothing");
 }
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "ddl_scratch", temporary, on_commit = "delete_rows")]
+pub struct Scratch {
+    pub v: i32,
+}
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "ddl_scratch_dropped", temporary, on_commit = "drop")]
+pub struct ScratchDropped {
+    pub v: i32,
+}
+
+#[tokio::test]
+async fn temporary_tables_on_commit() {
+    use mapped::orm_core::ddl;
+    use mapped::orm_runtime::Executor;
+    // One connection, so the temporary tables (per session) stay visible between transactions.
+    let db = crate::support::test_db_with(
+        "ddl_temp",
+        mapped::orm_runtime::DatabaseOptions::default().max_size(1),
+    )
+    .await;
+    let mut tx = db.transaction().await.unwrap();
+    tx.execute_sql(&ddl::create_table(Scratch::TABLE, false))
+        .await
+        .unwrap();
+    tx.execute_sql(&ddl::create_table(ScratchDropped::TABLE, false))
+        .await
+        .unwrap();
+    tx.execute(&insert::<Scratch>().set(Scratch::V, 1))
+        .await
+        .unwrap();
+    tx.execute(&insert::<ScratchDropped>().set(ScratchDropped::V, 1))
+        .await
+        .unwrap();
+    let n: i64 = tx.fetch_one(&Scratch::query().count()).await.unwrap();
+    assert_eq!(n, 1);
+    let persistence: String = tx
+        .fetch_one(&raw_query::<Text>(
+            "SELECT relpersistence::text FROM pg_class WHERE oid = 'ddl_scratch'::regclass",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(persistence, "t");
+    tx.commit().await.unwrap();
+
+    // ON COMMIT DELETE ROWS: the table is still there, empty; ON COMMIT DROP: gone.
+    let n: i64 = db.fetch_one(&Scratch::query().count()).await.unwrap();
+    assert_eq!(n, 0);
+    let gone: Option<String> = db
+        .fetch_one(&raw_query::<Nullable<Text>>(
+            "SELECT to_regclass('ddl_scratch_dropped')::text",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+}
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "ddl_spaced", tablespace = "mapped_test_space")]
+#[mapped(index(columns(v), tablespace = "mapped_test_space"))]
+pub struct Spaced {
+    pub v: i32,
+}
+
+/// TABLESPACE needs a directory the server can write, so this runs on the local server (the
+/// default); against a `DATABASE_URL` server it checks only that the statement is refused
+/// for the missing tablespace, by name.
+#[tokio::test]
+async fn tablespaces_for_tables_and_indexes() {
+    use std::os::unix::fs::MetadataExt;
+    let db = test_db("ddl_tablespace").await;
+    let local = !matches!(std::env::var(mapped::orm_runtime::DATABASE_URL), Ok(u) if !u.is_empty());
+    if local {
+        let server = mapped::orm_runtime::LocalServer::shared().unwrap();
+        let dir = server.dir().join("tablespace");
+        std::fs::create_dir_all(&dir).unwrap();
+        let owner = std::fs::metadata(server.dir()).unwrap();
+        std::os::unix::fs::chown(&dir, Some(owner.uid()), Some(owner.gid())).unwrap();
+        let sql = format!(
+            "CREATE TABLESPACE mapped_test_space LOCATION '{}'",
+            dir.display().to_string().replace('\'', "''")
+        );
+        db.execute_sql(&sql).await.unwrap();
+        db.create_all(&[Spaced::TABLE], false).await.unwrap();
+        let spaces: Vec<String> = db
+            .fetch_all(&raw_query::<Text>(
+                "SELECT c.relname || ':' || t.spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+                 WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            spaces,
+            [
+                "ddl_spaced:mapped_test_space",
+                "ddl_spaced_v_idx:mapped_test_space"
+            ]
+        );
+        db.drop_all(&[Spaced::TABLE], false).await.unwrap();
+        db.execute_sql("DROP TABLESPACE mapped_test_space")
+            .await
+            .unwrap();
+    } else {
+        let err = db.create_all(&[Spaced::TABLE], false).await.unwrap_err();
+        assert!(err.to_string().contains("mapped_test_space"), "{err}");
+    }
+}
