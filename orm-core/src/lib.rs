@@ -59,4 +59,163 @@ pub mod __private {
         B: crate::types::SqlType<NotNull = A::NotNull>,
     {
     }
+
+    use crate::column::Column;
+    use crate::metadata::{Table, TableDef, TableFn};
+    use crate::types::{FromSqlValue, HasSqlType, SqlType};
+    use crate::value::BindValue;
+
+    /// A field value as a parameter (`Model::column_values`, Rust-side defaults).
+    pub fn bind<T: BindValue>(value: T) -> Param {
+        Arc::new(value)
+    }
+
+    /// Decodes a model field from its column. The derive spans the call at the field's
+    /// type, so a type that does not decode from its SQL type is reported there.
+    pub fn decode_column<T>(row: &dyn SqlRow, idx: &mut usize) -> Result<T, DecodeError>
+    where
+        T: HasSqlType + FromSqlValue<<T as HasSqlType>::SqlType>,
+    {
+        <T as crate::row::FromRow<<T as HasSqlType>::SqlType>>::from_row(row, idx)
+    }
+
+    /// SQL types an `identity` or `version` column may have.
+    #[diagnostic::on_unimplemented(
+        message = "an `identity` or `version` column must be SMALLINT, INTEGER or BIGINT, not `{Self}`",
+        note = "use `i16`, `i32` or `i64` (not an `Option`) for this field"
+    )]
+    pub trait IntegerType: SqlType {}
+    impl IntegerType for crate::types::Int2 {}
+    impl IntegerType for crate::types::Int4 {}
+    impl IntegerType for crate::types::Int8 {}
+
+    /// Compile-time check that an `identity` or `version` column is an integer.
+    pub const fn assert_integer<ST: IntegerType>() {}
+
+    /// A foreign key column of SQL type `Self` can reference a column of SQL type `B`: both
+    /// have the same base type (nullability aside). A mismatch is reported as "type
+    /// mismatch resolving `<Int8 as SqlType>::NotNull == Text`" at the `references(..)` path,
+    /// with a note naming this trait and both types.
+    pub trait ReferenceType<B> {}
+    impl<A: SqlType, B: SqlType<NotNull = A::NotNull>> ReferenceType<B> for A {}
+
+    /// Compile-time check of a foreign key column (`column`) against the column it
+    /// references (`target`); the derive spans the call at the `references(..)` path.
+    pub const fn fk_column<T, A, U, B>(_column: Column<T, A>, _target: Column<U, B>)
+    where
+        A: ReferenceType<B>,
+    {
+    }
+
+    /// Compile-time check that the columns of one foreign key reference one table.
+    pub const fn same_table<T, A, B>(_first: Column<T, A>, _other: Column<T, B>) {}
+
+    fn table_of<T: Table>() -> &'static TableDef {
+        T::TABLE
+    }
+
+    /// The table of a referenced column, as a `FkTarget::Model` function.
+    pub const fn table_fn<T: Table, ST>(_column: Column<T, ST>) -> TableFn {
+        table_of::<T>
+    }
+
+    const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The `i`th candidate of `explicit` followed by the `Some`s of `types`.
+    const fn candidate(
+        explicit: &[&'static str],
+        types: &[Option<&'static str>],
+        i: usize,
+    ) -> Option<&'static str> {
+        if i < explicit.len() {
+            Some(explicit[i])
+        } else {
+            types[i - explicit.len()]
+        }
+    }
+
+    /// Whether candidate `i` is present and not a repeat of an earlier one.
+    const fn first_occurrence(
+        explicit: &[&'static str],
+        types: &[Option<&'static str>],
+        i: usize,
+    ) -> Option<&'static str> {
+        let Some(name) = candidate(explicit, types, i) else {
+            return None;
+        };
+        let mut j = 0;
+        while j < i {
+            if let Some(prev) = candidate(explicit, types, j)
+                && str_eq(prev, name)
+            {
+                return None;
+            }
+            j += 1;
+        }
+        Some(name)
+    }
+
+    /// How many distinct extensions a table needs: the declared ones and those of its
+    /// column types (`TypeInfo::extension`).
+    pub const fn extension_count(
+        explicit: &[&'static str],
+        types: &[Option<&'static str>],
+    ) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < explicit.len() + types.len() {
+            if first_occurrence(explicit, types, i).is_some() {
+                n += 1;
+            }
+            i += 1;
+        }
+        n
+    }
+
+    /// The distinct extensions a table needs, declared ones first; `N` is
+    /// [`extension_count`].
+    pub const fn extensions<const N: usize>(
+        explicit: &[&'static str],
+        types: &[Option<&'static str>],
+    ) -> [&'static str; N] {
+        let mut out = [""; N];
+        let mut n = 0;
+        let mut i = 0;
+        while i < explicit.len() + types.len() && n < N {
+            if let Some(name) = first_occurrence(explicit, types, i) {
+                out[n] = name;
+                n += 1;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn extensions_are_distinct_declared_first() {
+            const E: &[&str] = &["btree_gist", "hstore"];
+            const T: &[Option<&str>] = &[None, Some("hstore"), Some("citext"), Some("citext")];
+            const N: usize = extension_count(E, T);
+            const X: [&str; N] = extensions(E, T);
+            assert_eq!(X, ["btree_gist", "hstore", "citext"]);
+            assert_eq!(extension_count(&[], &[None]), 0);
+        }
+    }
 }
