@@ -9,6 +9,7 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/attributes/*.rs");
+    t.compile_fail("tests/ui/typed/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }
 

@@ -188,6 +188,14 @@ pub struct OrderItem {
 
 impl Node {
     /// A bound value.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// use orm_core::expr::Node;
+    /// let sql = Node::bind(5_i64).to_sql();
+    /// assert_eq!(sql.sql(), "$1");
+    /// assert_eq!(sql.debug_sql(), "5");
+    /// ```
     pub fn bind<T: BindValue>(value: T) -> Node {
         Node::Param(Arc::new(value))
     }
@@ -583,26 +591,74 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("=", self.into_node(), rhs.into_node()))
     }
     /// `self <> rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.ne("Ann").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" <> $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" <> 'Ann'"#);
+    /// ```
     fn ne<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<>", self.into_node(), rhs.into_node()))
     }
     /// `self < rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.lt(0_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" < $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" < 0"#);
+    /// ```
     fn lt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<", self.into_node(), rhs.into_node()))
     }
     /// `self <= rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.le(0_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" <= $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" <= 0"#);
+    /// ```
     fn le<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<=", self.into_node(), rhs.into_node()))
     }
     /// `self > rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.gt(100_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" > $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" > 100"#);
+    /// ```
     fn gt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary(">", self.into_node(), rhs.into_node()))
     }
     /// `self >= rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.ge(100_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" >= $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" >= 100"#);
+    /// ```
     fn ge<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary(">=", self.into_node(), rhs.into_node()))
     }
     /// `self IS DISTINCT FROM rhs` (NULL-safe `<>`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.is_distinct_from(3_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IS DISTINCT FROM $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."owner_id" IS DISTINCT FROM 3"#);
+    /// ```
     fn is_distinct_from<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -614,6 +670,14 @@ pub trait ExprExt: Expression {
         ))
     }
     /// `self IS NOT DISTINCT FROM rhs` (NULL-safe `=`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.is_not_distinct_from(None::<i64>).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IS NOT DISTINCT FROM $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."owner_id" IS NOT DISTINCT FROM NULL"#);
+    /// ```
     fn is_not_distinct_from<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -625,6 +689,14 @@ pub trait ExprExt: Expression {
         ))
     }
     /// `self IS NULL`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.is_null().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IS NULL"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn is_null(self) -> Expr<Bool, Self::Tables> {
         Expr::from_node(Node::Postfix {
             expr: Box::new(self.into_node()),
@@ -632,6 +704,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self IS NOT NULL`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.is_not_null().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IS NOT NULL"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn is_not_null(self) -> Expr<Bool, Self::Tables> {
         Expr::from_node(Node::Postfix {
             expr: Box::new(self.into_node()),
@@ -639,6 +719,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self BETWEEN low AND high`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.between(10_i64, 20_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" BETWEEN $1 AND $2"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" BETWEEN 10 AND 20"#);
+    /// ```
     fn between<L, H>(self, low: L, high: H) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
         L: AsExpression<Self::SqlType>,
@@ -652,6 +740,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self NOT BETWEEN low AND high`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.not_between(10_i64, 20_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" NOT BETWEEN $1 AND $2"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" NOT BETWEEN 10 AND 20"#);
+    /// ```
     fn not_between<L, H>(
         self,
         low: L,
@@ -670,6 +766,16 @@ pub trait ExprExt: Expression {
     }
     /// `self IN ($1, $2, ..)`: one parameter per value. An empty list renders `IN (NULL)`,
     /// which matches nothing. For long lists prefer [`ExprExt::eq_any`] (one array parameter).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::ID.in_list([1_i64, 2, 3]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."id" IN ($1, $2, $3)"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."id" IN (1, 2, 3)"#);
+    /// let empty = Account::ID.in_list(Vec::<i64>::new()).into_expr().to_sql();
+    /// assert_eq!(empty.sql(), r#""accounts"."id" IN (NULL)"#);
+    /// ```
     fn in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
     where
         I: IntoIterator,
@@ -687,6 +793,16 @@ pub trait ExprExt: Expression {
     }
     /// `self NOT IN ($1, $2, ..)`. An empty list renders `NOT IN (NULL)`; use
     /// [`ExprExt::ne_all`] for "none of", which is true for an empty list.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.not_in_list(["a", "b"]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" NOT IN ($1, $2)"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" NOT IN ('a', 'b')"#);
+    /// let empty = Account::NAME.not_in_list(Vec::<String>::new()).into_expr().to_sql();
+    /// assert_eq!(empty.sql(), r#""accounts"."name" NOT IN (NULL)"#);
+    /// ```
     fn not_in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
     where
         I: IntoIterator,
@@ -703,6 +819,15 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self IN (SELECT ..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let named_ann = select_from::<Owner>().select(Owner::ID).filter(Owner::NAME.eq("Ann"));
+    /// let sql = Account::OWNER_ID.in_subquery(named_ann).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IN (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."owner_id" IN (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'Ann')"#);
+    /// ```
     fn in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
     where
         Q: crate::query::SubQuery<BaseOf<Self>>,
@@ -714,6 +839,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self NOT IN (SELECT ..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.not_in_subquery(select_from::<Owner>().select(Owner::ID)).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."owner_id" NOT IN (SELECT "owners"."id" FROM "owners")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn not_in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
     where
         Q: crate::query::SubQuery<BaseOf<Self>>,
@@ -746,6 +879,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self <> ALL($1)`: "none of", true for an empty array.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::ID.ne_all(vec![1_i64, 2]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."id" <> ALL($1)"#);
+    /// assert_eq!(sql.params().len(), 1);
+    /// ```
     fn ne_all<A>(self, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
     where
         A: AsExpression<Array<BaseOf<Self>>>,
@@ -758,6 +899,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self <op> ANY(array)` for any comparison operator (`<`, `>=`, `LIKE`, ..).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.any_op("LIKE", vec!["a%".to_owned(), "b%".to_owned()]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" LIKE ANY($1)"#);
+    /// assert_eq!(sql.params().len(), 1);
+    /// ```
     fn any_op<A>(self, op: &'static str, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
     where
         A: AsExpression<Array<BaseOf<Self>>>,
@@ -770,6 +919,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self <op> ALL(array)`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.all_op(">", vec![0_i64, 10]).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" > ALL($1)"#);
+    /// assert_eq!(sql.params().len(), 1);
+    /// ```
     fn all_op<A>(self, op: &'static str, array: A) -> Expr<Bool, Both<Self::Tables, A::Tables>>
     where
         A: AsExpression<Array<BaseOf<Self>>>,
@@ -782,6 +939,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self LIKE pattern`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.like("A%").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" LIKE $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" LIKE 'A%'"#);
+    /// ```
     fn like<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: TextType,
@@ -789,6 +954,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("LIKE", self.into_node(), pattern.into_node()))
     }
     /// `self NOT LIKE pattern`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.not_like("A%").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" NOT LIKE $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" NOT LIKE 'A%'"#);
+    /// ```
     fn not_like<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: TextType,
@@ -800,6 +973,14 @@ pub trait ExprExt: Expression {
         ))
     }
     /// `self ILIKE pattern` (case-insensitive)
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.ilike("a%").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" ILIKE $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" ILIKE 'a%'"#);
+    /// ```
     fn ilike<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: TextType,
@@ -807,6 +988,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("ILIKE", self.into_node(), pattern.into_node()))
     }
     /// `self NOT ILIKE pattern`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.not_ilike("a%").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" NOT ILIKE $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" NOT ILIKE 'a%'"#);
+    /// ```
     fn not_ilike<R: AsExpression<Text>>(self, pattern: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: TextType,
@@ -818,6 +1007,14 @@ pub trait ExprExt: Expression {
         ))
     }
     /// `self || rhs` (text concatenation).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.concat(" ").concat(Owner::NAME).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."name" || $1 || "owners"."name""#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."name" || ' ' || "owners"."name""#);
+    /// ```
     fn concat<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -828,6 +1025,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("||", self.into_node(), rhs.into_node()))
     }
     /// `self AND rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.gt(0_i64).and(Account::OWNER_ID.is_not_null()).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" > $1 AND "accounts"."owner_id" IS NOT NULL"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" > 0 AND "accounts"."owner_id" IS NOT NULL"#);
+    /// ```
     fn and<R>(self, rhs: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: BoolType,
@@ -836,6 +1041,15 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("AND", self.into_node(), rhs.into_node()))
     }
     /// `self OR rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let either = Account::BALANCE.lt(0_i64).or(Account::NAME.eq("x"));
+    /// let sql = either.and(Account::ID.gt(5_i64)).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"("accounts"."balance" < $1 OR "accounts"."name" = $2) AND "accounts"."id" > $3"#);
+    /// assert_eq!(sql.debug_sql(), r#"("accounts"."balance" < 0 OR "accounts"."name" = 'x') AND "accounts"."id" > 5"#);
+    /// ```
     fn or<R>(self, rhs: R) -> Cond<Self::Tables, R::Tables>
     where
         Self::SqlType: BoolType,
@@ -844,6 +1058,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("OR", self.into_node(), rhs.into_node()))
     }
     /// `NOT self`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.eq("x").or(Account::NAME.eq("y")).not().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"NOT ("accounts"."name" = $1 OR "accounts"."name" = $2)"#);
+    /// assert_eq!(sql.debug_sql(), r#"NOT ("accounts"."name" = 'x' OR "accounts"."name" = 'y')"#);
+    /// ```
     fn not(self) -> Expr<Bool, Self::Tables>
     where
         Self::SqlType: BoolType,
@@ -854,6 +1076,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `self + rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.add(5_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" + $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" + 5"#);
+    /// ```
     fn add<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -864,6 +1094,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("+", self.into_node(), rhs.into_node()))
     }
     /// `self - rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.sub(Account::BALANCE.div(10_i64)).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" - "accounts"."balance" / $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" - "accounts"."balance" / 10"#);
+    /// ```
     fn sub<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -874,6 +1112,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("-", self.into_node(), rhs.into_node()))
     }
     /// `self * rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.add(1_i64).mul(2_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"("accounts"."balance" + $1) * $2"#);
+    /// assert_eq!(sql.debug_sql(), r#"("accounts"."balance" + 1) * 2"#);
+    /// ```
     fn mul<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -884,6 +1130,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("*", self.into_node(), rhs.into_node()))
     }
     /// `self / rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.div(100_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" / $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" / 100"#);
+    /// ```
     fn div<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -894,6 +1148,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("/", self.into_node(), rhs.into_node()))
     }
     /// `self % rhs`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.rem(2_i64).eq(0_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" % $1 = $2"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" % 2 = 0"#);
+    /// ```
     fn rem<R: AsExpression<Self::SqlType>>(
         self,
         rhs: R,
@@ -904,6 +1166,17 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary("%", self.into_node(), rhs.into_node()))
     }
     /// `- self`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.neg().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"-"accounts"."balance""#);
+    /// assert!(sql.params().is_empty());
+    /// let sql = Account::BALANCE.add(1_i64).neg().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"-("accounts"."balance" + $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#"-("accounts"."balance" + 1)"#);
+    /// ```
     fn neg(self) -> Expr<Self::SqlType, Self::Tables>
     where
         Self::SqlType: Arithmetic,
@@ -928,6 +1201,14 @@ pub trait ExprExt: Expression {
         })
     }
     /// `COALESCE(self, fallback)`: the type without NULL.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::OWNER_ID.coalesce(0_i64).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"COALESCE("accounts"."owner_id", $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#"COALESCE("accounts"."owner_id", 0)"#);
+    /// ```
     fn coalesce<R>(self, fallback: R) -> Expr<BaseOf<Self>, Both<Self::Tables, R::Tables>>
     where
         R: AsExpression<BaseOf<Self>>,
@@ -954,6 +1235,14 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary(op, self.into_node(), rhs.into_node()))
     }
     /// A custom binary operator with any right-hand type and result type `Out`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.op_typed::<Int8, _>("<<", value::<Int4>(2_i32)).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" << $1"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" << 2"#);
+    /// ```
     fn op_typed<Out: SqlType, R: Expression>(
         self,
         op: &'static str,
@@ -962,14 +1251,38 @@ pub trait ExprExt: Expression {
         Expr::from_node(Node::binary(op, self.into_node(), rhs.into_node()))
     }
     /// `self ASC`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).order_by(Account::BALANCE.asc()).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."balance" ASC"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn asc(self) -> Ordering<Self::Tables> {
         Ordering::new(self.into_node(), Some(SortOrder::Asc))
     }
     /// `self DESC`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).order_by(Account::BALANCE.desc()).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."balance" DESC"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn desc(self) -> Ordering<Self::Tables> {
         Ordering::new(self.into_node(), Some(SortOrder::Desc))
     }
     /// An explicit `(self)` grouping.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::BALANCE.add(1_i64).paren().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"("accounts"."balance" + $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#"("accounts"."balance" + 1)"#);
+    /// ```
     fn paren(self) -> Expr<Self::SqlType, Self::Tables> {
         Expr::from_node(Node::Paren(Box::new(self.into_node())))
     }
@@ -1014,11 +1327,29 @@ impl<S> Ordering<S> {
         }
     }
     /// `NULLS FIRST`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).order_by(Account::OWNER_ID.asc().nulls_first());
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."owner_id" ASC NULLS FIRST"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn nulls_first(mut self) -> Self {
         self.item.nulls = Some(NullsOrder::First);
         self
     }
     /// `NULLS LAST`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).order_by(Account::OWNER_ID.desc().nulls_last());
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."owner_id" DESC NULLS LAST"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn nulls_last(mut self) -> Self {
         self.item.nulls = Some(NullsOrder::Last);
         self
@@ -1113,16 +1444,39 @@ pub struct Raw<ST> {
 
 impl<ST> Raw<ST> {
     /// Appends trusted SQL text.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = raw::<Int4>("char_length(").expr(Account::NAME).sql(")").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"char_length("accounts"."name")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn sql(mut self, sql: &'static str) -> Self {
         self.nodes.push(Node::Raw(Cow::Borrowed(sql)));
         self
     }
     /// Appends a bound value (`$n`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let sql = raw::<Text>("repeat(").bind("ab").sql(", ").bind(3_i32).sql(")").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"repeat($1, $2)"#);
+    /// assert_eq!(sql.debug_sql(), r#"repeat('ab', 3)"#);
+    /// ```
     pub fn bind<T: BindValue>(mut self, value: T) -> Self {
         self.nodes.push(Node::bind(value));
         self
     }
     /// Appends an expression. Its tables are not tracked: a raw fragment is unchecked.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = raw::<Text>("initcap(").expr(Account::NAME).sql(")").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"initcap("accounts"."name")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn expr<E: Expression>(mut self, e: E) -> Self {
         self.nodes.push(e.into_node());
         self
@@ -1218,6 +1572,14 @@ pub fn case<ST: SqlType>() -> Case<ST, NoTable> {
 
 impl<ST: SqlType, S> Case<ST, S> {
     /// Another `WHEN cond THEN value`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = case::<Text>().when(Account::BALANCE.lt(0_i64), "overdrawn").into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2 END"#);
+    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn' END"#);
+    /// ```
     pub fn when<C, V>(mut self, cond: C, value: V) -> Case<ST, Both3<S, C::Tables, V::Tables>>
     where
         C: Expression,
@@ -1231,6 +1593,14 @@ impl<ST: SqlType, S> Case<ST, S> {
         }
     }
     /// `ELSE value END`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = case::<Text>().when(Account::BALANCE.lt(0_i64), "overdrawn").otherwise(Account::NAME).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2 ELSE "accounts"."name" END"#);
+    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn' ELSE "accounts"."name" END"#);
+    /// ```
     pub fn otherwise<V: AsExpression<ST>>(self, value: V) -> Expr<ST, Both<S, V::Tables>> {
         Expr::from_node(Node::Case {
             operand: None,
@@ -1254,6 +1624,13 @@ impl<ST: SqlType, S> Expression for Case<ST, S> {
 
 /// `COALESCE(a, b, ..)` over expressions of one base type; the result is NOT NULL when the
 /// last argument is.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let sql = coalesce::<Int8, _>([alias_col::<Int8>("t", "a"), alias_col::<Int8>("t", "b"), value::<Int8>(0_i64)]).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"COALESCE("t"."a", "t"."b", $1)"#);
+/// assert_eq!(sql.debug_sql(), r#"COALESCE("t"."a", "t"."b", 0)"#);
+/// ```
 pub fn coalesce<ST: SqlType, I>(items: I) -> Expr<ST, NoTable>
 where
     I: IntoIterator,
@@ -1289,6 +1666,15 @@ pub struct Func<ST> {
 
 impl<ST: SqlType> Func<ST> {
     /// `name(args..)`: a tuple of expressions, or `()`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = func::<Int8>("greatest").call((Account::BALANCE, value::<Int8>(0_i64))).to_sql();
+    /// assert_eq!(sql.sql(), r#"greatest("accounts"."balance", $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#"greatest("accounts"."balance", 0)"#);
+    /// assert_eq!(func::<Float8>("random").call(()).to_sql().sql(), "random()");
+    /// ```
     pub fn call<A: FuncArgs>(self, args: A) -> Expr<ST, A::Tables> {
         Expr::from_node(Node::func(self.name, args.into_nodes()))
     }
@@ -1327,11 +1713,26 @@ func_args! { (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) }
 
 /// A typed value of SQL type `ST`, e.g. to use a value where no column fixes the type:
 /// `value::<Int8>(5)`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = value::<Int8>(100_i64).lt(Account::BALANCE).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"$1 < "accounts"."balance""#);
+/// assert_eq!(sql.debug_sql(), r#"100 < "accounts"."balance""#);
+/// ```
 pub fn value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
     Expr::from_node(v.into_node())
 }
 
 /// `$n::TYPE`: a bound value with an explicit cast, for places the server cannot infer.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let sql = select(typed_value::<Int8>(5_i64)).to_sql();
+/// assert_eq!(sql.sql(), "SELECT $1::BIGINT");
+/// assert_eq!(sql.debug_sql(), "SELECT 5::BIGINT");
+/// ```
 pub fn typed_value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
     Expr::from_node(Node::Seq(vec![
         v.into_node(),
@@ -1340,6 +1741,16 @@ pub fn typed_value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> E
 }
 
 /// `ARRAY[a, b, ..]`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// // Typed elements: the server cannot infer an element type from bare `$n` in `ARRAY[..]`.
+/// let ids = array::<Int8, _>([typed_value::<Int8>(1_i64), typed_value::<Int8>(2_i64)]);
+/// let sql = Account::ID.eq_any(ids).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#""accounts"."id" = ANY(ARRAY[$1::BIGINT, $2::BIGINT])"#);
+/// assert_eq!(sql.debug_sql(), r#""accounts"."id" = ANY(ARRAY[1::BIGINT, 2::BIGINT])"#);
+/// ```
 pub fn array<ST: SqlType, I>(items: I) -> Expr<Array<ST>, NoTable>
 where
     I: IntoIterator,
@@ -1351,6 +1762,14 @@ where
 }
 
 /// `EXISTS (subquery)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = exists(select_from::<Owner>().select(Owner::ID).filter(Owner::NAME.eq("Ann"))).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1)"#);
+/// assert_eq!(sql.debug_sql(), r#"EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'Ann')"#);
+/// ```
 pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
     Expr::from_node(Node::Exists {
         query: query.into_any_fragment(),
@@ -1359,6 +1778,15 @@ pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
 }
 
 /// `NOT EXISTS (subquery)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let owned_by = select_from::<Owner>().correlate::<Account>().select(Owner::ID).filter(Owner::ID.eq(Account::OWNER_ID));
+/// let sql = not_exists(owned_by).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"NOT EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."id" = "accounts"."owner_id")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn not_exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
     Expr::from_node(Node::Exists {
         query: query.into_any_fragment(),
@@ -1367,11 +1795,26 @@ pub fn not_exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable>
 }
 
 /// `now()`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let sql = now().to_sql();
+/// assert_eq!(sql.sql(), "now()");
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn now() -> Expr<crate::types::Timestamptz, NoTable> {
     Expr::from_node(Node::func("now", Vec::new()))
 }
 
 /// `lower(x)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = lower(Account::NAME).eq("ann").into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"lower("accounts"."name") = $1"#);
+/// assert_eq!(sql.debug_sql(), r#"lower("accounts"."name") = 'ann'"#);
+/// ```
 pub fn lower<E: Expression>(e: E) -> Expr<E::SqlType, E::Tables>
 where
     E::SqlType: TextType,
@@ -1380,6 +1823,14 @@ where
 }
 
 /// `upper(x)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = upper(Account::NAME).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"upper("accounts"."name")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn upper<E: Expression>(e: E) -> Expr<E::SqlType, E::Tables>
 where
     E::SqlType: TextType,
@@ -1388,6 +1839,14 @@ where
 }
 
 /// `length(x)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = length(Account::NAME).gt(3_i32).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"length("accounts"."name") > $1"#);
+/// assert_eq!(sql.debug_sql(), r#"length("accounts"."name") > 3"#);
+/// ```
 pub fn length<E: Expression>(e: E) -> Expr<crate::types::Int4, E::Tables>
 where
     E::SqlType: TextType,
@@ -1416,11 +1875,27 @@ impl<ST, S> Aggregate<ST, S> {
         }
     }
     /// `agg(DISTINCT ..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = count(Account::OWNER_ID).distinct().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"count(DISTINCT "accounts"."owner_id")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn distinct(mut self) -> Self {
         self.call.distinct = true;
         self
     }
     /// `agg(.. ORDER BY ..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = string_agg(Account::NAME, ", ").order_by(Account::NAME).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"string_agg("accounts"."name", $1 ORDER BY "accounts"."name")"#);
+    /// assert_eq!(sql.debug_sql(), r#"string_agg("accounts"."name", ', ' ORDER BY "accounts"."name")"#);
+    /// ```
     pub fn order_by<O: OrderList>(mut self, order: O) -> Aggregate<ST, Both<S, O::Tables>> {
         self.call.order_by.extend(order.into_items());
         Aggregate {
@@ -1429,6 +1904,14 @@ impl<ST, S> Aggregate<ST, S> {
         }
     }
     /// `agg(..) FILTER (WHERE cond)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = count_star().filter(Account::BALANCE.lt(0_i64)).into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#"count(*) FILTER (WHERE "accounts"."balance" < $1)"#);
+    /// assert_eq!(sql.debug_sql(), r#"count(*) FILTER (WHERE "accounts"."balance" < 0)"#);
+    /// ```
     pub fn filter<C>(mut self, cond: C) -> Aggregate<ST, Both<S, C::Tables>>
     where
         C: Expression,
@@ -1463,6 +1946,14 @@ pub fn count_star() -> Aggregate<Int8, NoTable> {
 }
 
 /// `count(expr)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = count(Account::OWNER_ID).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"count("accounts"."owner_id")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn count<E: Expression>(e: E) -> Aggregate<Int8, E::Tables> {
     Aggregate::new("count", vec![e.into_node()])
 }
@@ -1491,6 +1982,14 @@ summable! {
 }
 
 /// `sum(expr)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = sum(Account::BALANCE).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"sum("accounts"."balance")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn sum<E: Expression>(e: E) -> Aggregate<<E::SqlType as Summable>::Sum, E::Tables>
 where
     E::SqlType: Summable,
@@ -1499,6 +1998,14 @@ where
 }
 
 /// `avg(expr)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = avg(Account::BALANCE).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"avg("accounts"."balance")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn avg<E: Expression>(e: E) -> Aggregate<<E::SqlType as Summable>::Avg, E::Tables>
 where
     E::SqlType: Summable,
@@ -1507,11 +2014,27 @@ where
 }
 
 /// `min(expr)` (NULL over no rows)
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = min(Account::BALANCE).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"min("accounts"."balance")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn min<E: Expression>(e: E) -> Aggregate<Nullable<BaseOf<E>>, E::Tables> {
     Aggregate::new("min", vec![e.into_node()])
 }
 
 /// `max(expr)` (NULL over no rows)
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = max(Account::BALANCE).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"max("accounts"."balance")"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn max<E: Expression>(e: E) -> Aggregate<Nullable<BaseOf<E>>, E::Tables> {
     Aggregate::new("max", vec![e.into_node()])
 }
@@ -1529,6 +2052,14 @@ pub fn array_agg<E: Expression>(e: E) -> Aggregate<Nullable<Array<E::SqlType>>, 
 }
 
 /// `string_agg(expr, separator)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = string_agg(Account::NAME, ", ").into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"string_agg("accounts"."name", $1)"#);
+/// assert_eq!(sql.debug_sql(), r#"string_agg("accounts"."name", ', ')"#);
+/// ```
 pub fn string_agg<E, Sep>(
     e: E,
     separator: Sep,
@@ -1542,6 +2073,14 @@ where
 }
 
 /// `bool_and(expr)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = bool_and(Account::BALANCE.ge(0_i64)).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"bool_and("accounts"."balance" >= $1)"#);
+/// assert_eq!(sql.debug_sql(), r#"bool_and("accounts"."balance" >= 0)"#);
+/// ```
 pub fn bool_and<E: Expression>(e: E) -> Aggregate<Nullable<Bool>, E::Tables>
 where
     E::SqlType: BoolType,
@@ -1550,6 +2089,14 @@ where
 }
 
 /// `bool_or(expr)`
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = bool_or(Account::OWNER_ID.is_null()).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#"bool_or("accounts"."owner_id" IS NULL)"#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn bool_or<E: Expression>(e: E) -> Aggregate<Nullable<Bool>, E::Tables>
 where
     E::SqlType: BoolType,
@@ -1559,6 +2106,13 @@ where
 
 /// An untyped reference to a column of a CTE, subquery or function alias:
 /// `"alias"."name"`. Its table is not checked (aliases are not models).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let sql = alias_col::<Int8>("t", "n").gt(5_i64).into_expr().to_sql();
+/// assert_eq!(sql.sql(), r#""t"."n" > $1"#);
+/// assert_eq!(sql.debug_sql(), r#""t"."n" > 5"#);
+/// ```
 pub fn alias_col<ST: SqlType>(alias: &'static str, name: &'static str) -> Expr<ST, NoTable> {
     Expr::from_node(Node::AliasColumn {
         alias: Cow::Borrowed(alias),

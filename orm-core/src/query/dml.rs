@@ -121,6 +121,15 @@ impl<T: Table, R> Insert<T, R> {
     }
 
     /// Adds a model object as a row.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let ann = Account { id: 0, owner_id: None, name: "Ann".into(), balance: 10 };
+    /// let sql = insert::<Account>().model(&ann).to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES ($1, $2, $3)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES (NULL, 'Ann', 10)"#);
+    /// ```
     pub fn model(mut self, obj: &T) -> Self
     where
         T: Model,
@@ -130,6 +139,16 @@ impl<T: Table, R> Insert<T, R> {
     }
 
     /// Adds model objects as rows.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let ann = Account { id: 0, owner_id: None, name: "Ann".into(), balance: 10 };
+    /// let bob = Account { id: 0, owner_id: Some(1), name: "Bob".into(), balance: 0 };
+    /// let sql = insert::<Account>().models([&ann, &bob]).to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES ($1, $2, $3), ($4, $5, $6)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES (NULL, 'Ann', 10), (1, 'Bob', 0)"#);
+    /// ```
     pub fn models<'a, I>(mut self, objs: I) -> Self
     where
         T: Model,
@@ -200,6 +219,14 @@ impl<T: Table, R> Insert<T, R> {
     }
 
     /// `INSERT INTO t DEFAULT VALUES`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = insert::<Account>().default_values().returning(Account::ID).to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" DEFAULT VALUES RETURNING "accounts"."id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn default_values(mut self) -> Self {
         self.source = InsertSource::DefaultValues;
         self
@@ -207,24 +234,74 @@ impl<T: Table, R> Insert<T, R> {
 
     /// `OVERRIDING SYSTEM VALUE`: write explicit values into `GENERATED ALWAYS` identity
     /// columns.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .overriding_system_value()
+    ///     .set(Account::ID, 42_i64)
+    ///     .set(Account::NAME, "Ann")
+    ///     .set(Account::BALANCE, 0_i64);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") OVERRIDING SYSTEM VALUE VALUES (42, 'Ann', 0)"#);
+    /// ```
     pub fn overriding_system_value(mut self) -> Self {
         self.overriding = Some("OVERRIDING SYSTEM VALUE");
         self
     }
 
     /// `OVERRIDING USER VALUE`: ignore given values for identity columns.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .overriding_user_value()
+    ///     .columns((Account::ID, Account::NAME, Account::BALANCE))
+    ///     .values((7_i64, "Ann", 0_i64));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") OVERRIDING USER VALUE VALUES ($1, $2, $3)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") OVERRIDING USER VALUE VALUES (7, 'Ann', 0)"#);
+    /// ```
     pub fn overriding_user_value(mut self) -> Self {
         self.overriding = Some("OVERRIDING USER VALUE");
         self
     }
 
     /// `WITH cte INSERT ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let o = cte("o", select_from::<Owner>().select((Owner::ID, Owner::NAME)).filter(Owner::NAME.like("A%")));
+    /// let q = insert::<Account>()
+    ///     .with(o)
+    ///     .columns((Account::OWNER_ID, Account::NAME, Account::BALANCE))
+    ///     .select(select_from_name("o").select((alias_col::<Int8>("o", "id"), alias_col::<Text>("o", "name"), value::<Int8>(0_i64))));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE $1) INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", $2 FROM "o""#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE 'A%') INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", 0 FROM "o""#);
+    /// ```
     pub fn with(mut self, cte: Cte) -> Self {
         self.ctes.push(cte);
         self
     }
 
     /// `RETURNING ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .set(Account::NAME, "Ann")
+    ///     .set(Account::BALANCE, 0_i64)
+    ///     .returning((Account::ID, Account::BALANCE));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) RETURNING "accounts"."id", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 0) RETURNING "accounts"."id", "accounts"."balance""#);
+    /// ```
     pub fn returning<Sel, I>(mut self, items: Sel) -> Insert<T, Returning<Sel::Selection>>
     where
         Sel: SelectList,
@@ -235,6 +312,15 @@ impl<T: Table, R> Insert<T, R> {
     }
 
     /// `RETURNING <every column>`: decode into `T`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>().set(Account::NAME, "Ann").set(Account::BALANCE, 0_i64).returning_model();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 0) RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// ```
     pub fn returning_model(mut self) -> Insert<T, Returning<T>> {
         self.returning = model_nodes(T::TABLE);
         self.retype()
@@ -398,6 +484,18 @@ impl<T: Table, C, R> std::fmt::Debug for InsertColumns<T, C, R> {
 
 impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
     /// Adds a row; the compiler checks each value against its column's type.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::OWNER_ID, Account::NAME, Account::BALANCE))
+    ///     .values((None::<i64>, "Ann", 0_i64))
+    ///     .values((Some(1_i64), "Bob", 5_i64));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES ($1, $2, $3), ($4, $5, $6)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("owner_id", "name", "balance") VALUES (NULL, 'Ann', 0), (1, 'Bob', 5)"#);
+    /// ```
     pub fn values<V: RowValues<C::SqlTypes>>(mut self, row: V) -> Self {
         if let InsertSource::Values(rows) = &mut self.inner.source {
             rows.push(row.into_nodes());
@@ -406,6 +504,15 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
     }
 
     /// Adds many rows.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let rows = [("Ann", 1_i64), ("Bob", 2_i64)];
+    /// let sql = insert::<Account>().columns((Account::NAME, Account::BALANCE)).values_iter(rows).to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2), ($3, $4)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1), ('Bob', 2)"#);
+    /// ```
     pub fn values_iter<V, I>(mut self, rows: I) -> Self
     where
         V: RowValues<C::SqlTypes>,
@@ -440,6 +547,18 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
     }
 
     /// `RETURNING ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::NAME, Account::BALANCE))
+    ///     .values(("Ann", 1_i64))
+    ///     .returning(Account::ID);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) RETURNING "accounts"."id""#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1) RETURNING "accounts"."id""#);
+    /// ```
     pub fn returning<Sel, I>(self, items: Sel) -> Insert<T, Returning<Sel::Selection>>
     where
         Sel: SelectList,
@@ -449,11 +568,29 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
     }
 
     /// `RETURNING <every column>`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>().columns((Account::NAME, Account::BALANCE)).values(("Ann", 1_i64)).returning_model();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1) RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// ```
     pub fn returning_model(self) -> Insert<T, Returning<T>> {
         self.inner.returning_model()
     }
 
     /// The finished statement.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q: Insert<Account> = insert::<Account>().columns((Account::NAME, Account::BALANCE)).values(("Ann", 1_i64)).into_insert();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2)"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1)"#);
+    /// ```
     pub fn into_insert(self) -> Insert<T, R> {
         self.inner
     }
@@ -506,6 +643,14 @@ impl<T: Table, L, R> std::fmt::Debug for Update<T, L, R> {
 }
 
 /// `UPDATE T`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = update::<Account>().set(Account::NAME, "Ann").filter(Account::ID.eq(1_i64)).to_sql();
+/// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "name" = $1 WHERE "accounts"."id" = $2"#);
+/// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "name" = 'Ann' WHERE "accounts"."id" = 1"#);
+/// ```
 pub fn update<T: Table>() -> Update<T, Cons<T, Nil>> {
     Update {
         ctes: Vec::new(),
@@ -532,6 +677,18 @@ impl<T: Table, L, R> Update<T, L, R> {
     }
 
     /// `SET column = value` (a value or an expression over the tables in scope).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = update::<Account>()
+    ///     .set(Account::BALANCE, Account::BALANCE - 5_i64)
+    ///     .set(Account::OWNER_ID, None::<i64>)
+    ///     .filter(Account::ID.eq(1_i64));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "balance" = "accounts"."balance" - $1, "owner_id" = $2 WHERE "accounts"."id" = $3"#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = "accounts"."balance" - 5, "owner_id" = NULL WHERE "accounts"."id" = 1"#);
+    /// ```
     pub fn set<ST, V, I>(mut self, column: Column<T, ST>, value: V) -> Self
     where
         ST: SqlType,
@@ -547,6 +704,14 @@ impl<T: Table, L, R> Update<T, L, R> {
     }
 
     /// `SET column = DEFAULT`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = update::<Account>().set_default(Account::BALANCE).filter(Account::ID.eq(1_i64)).to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "balance" = DEFAULT WHERE "accounts"."id" = $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = DEFAULT WHERE "accounts"."id" = 1"#);
+    /// ```
     pub fn set_default<ST: SqlType>(mut self, column: Column<T, ST>) -> Self {
         self.sets.push((column.name(), Node::Default));
         self
@@ -554,6 +719,15 @@ impl<T: Table, L, R> Update<T, L, R> {
 
     /// Sets every column of `obj` except the primary key and generated columns, and filters
     /// on its primary key: `UPDATE t SET a = $1, .. WHERE pk = $n`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let bob = Account { id: 7, owner_id: Some(1), name: "Bob".into(), balance: 5 };
+    /// let sql = update::<Account>().model(&bob).to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "owner_id" = $1, "name" = $2, "balance" = $3 WHERE "accounts"."id" = $4"#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "owner_id" = 1, "name" = 'Bob', "balance" = 5 WHERE "accounts"."id" = 7"#);
+    /// ```
     pub fn model(mut self, obj: &T) -> Self
     where
         T: Model,
@@ -583,6 +757,18 @@ impl<T: Table, L, R> Update<T, L, R> {
     }
 
     /// Adds a `WHERE` condition (ANDed).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = update::<Account>()
+    ///     .set(Account::BALANCE, 0_i64)
+    ///     .filter(Account::BALANCE.lt(0_i64))
+    ///     .filter(Account::OWNER_ID.is_null());
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "balance" = $1 WHERE "accounts"."balance" < $2 AND "accounts"."owner_id" IS NULL"#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = 0 WHERE "accounts"."balance" < 0 AND "accounts"."owner_id" IS NULL"#);
+    /// ```
     pub fn filter<E, I>(mut self, cond: E) -> Self
     where
         E: Expression,
@@ -594,24 +780,69 @@ impl<T: Table, L, R> Update<T, L, R> {
     }
 
     /// `UPDATE .. FROM U`: brings `U` into scope for SET and WHERE.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = update::<Account>()
+    ///     .from::<Owner>()
+    ///     .set(Account::NAME, Owner::NAME)
+    ///     .filter(Owner::ID.eq(Account::OWNER_ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "name" = "owners"."name" FROM "owners" WHERE "owners"."id" = "accounts"."owner_id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn from<U: Table>(mut self) -> Update<T, Cons<U, L>, R> {
         self.from.push(U::TABLE);
         self.retype()
     }
 
     /// `UPDATE ONLY t`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = update::<Account>().only().set(Account::BALANCE, 0_i64).to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE ONLY "accounts" SET "balance" = $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE ONLY "accounts" SET "balance" = 0"#);
+    /// ```
     pub fn only(mut self) -> Self {
         self.only = true;
         self
     }
 
     /// `WITH cte UPDATE ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let gone = cte("gone", select_from::<Owner>().select(Owner::ID).filter(Owner::NAME.eq("gone")));
+    /// let q = update::<Account>()
+    ///     .with(gone)
+    ///     .set(Account::OWNER_ID, None::<i64>)
+    ///     .filter(Account::OWNER_ID.in_subquery(select_from_name("gone").select(alias_col::<Int8>("gone", "id"))));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "gone" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1) UPDATE "accounts" SET "owner_id" = $2 WHERE "accounts"."owner_id" IN (SELECT "gone"."id" FROM "gone")"#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "gone" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'gone') UPDATE "accounts" SET "owner_id" = NULL WHERE "accounts"."owner_id" IN (SELECT "gone"."id" FROM "gone")"#);
+    /// ```
     pub fn with(mut self, cte: Cte) -> Self {
         self.ctes.push(cte);
         self
     }
 
     /// `RETURNING ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = update::<Account>()
+    ///     .set(Account::BALANCE, Account::BALANCE + 1_i64)
+    ///     .filter(Account::ID.eq(7_i64))
+    ///     .returning((Account::ID, Account::BALANCE));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "balance" = "accounts"."balance" + $1 WHERE "accounts"."id" = $2 RETURNING "accounts"."id", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = "accounts"."balance" + 1 WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."balance""#);
+    /// ```
     pub fn returning<Sel, I>(mut self, items: Sel) -> Update<T, L, Returning<Sel::Selection>>
     where
         Sel: SelectList,
@@ -622,6 +853,15 @@ impl<T: Table, L, R> Update<T, L, R> {
     }
 
     /// `RETURNING <every column of T>`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = update::<Account>().set(Account::BALANCE, 0_i64).filter(Account::ID.eq(7_i64)).returning_model();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"UPDATE "accounts" SET "balance" = $1 WHERE "accounts"."id" = $2 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = 0 WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// ```
     pub fn returning_model(mut self) -> Update<T, L, Returning<T>> {
         self.returning = model_nodes(T::TABLE);
         self.retype()
@@ -719,6 +959,14 @@ impl<T: Table, L, R> std::fmt::Debug for Delete<T, L, R> {
 }
 
 /// `DELETE FROM T`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let sql = delete::<Account>().filter(Account::ID.eq(7_i64)).to_sql();
+/// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = $1"#);
+/// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = 7"#);
+/// ```
 pub fn delete<T: Table>() -> Delete<T, Cons<T, Nil>> {
     Delete {
         ctes: Vec::new(),
@@ -743,6 +991,15 @@ impl<T: Table, L, R> Delete<T, L, R> {
     }
 
     /// Adds a `WHERE` condition (ANDed).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = delete::<Account>().filter(Account::BALANCE.eq(0_i64)).filter(Account::OWNER_ID.is_null());
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" WHERE "accounts"."balance" = $1 AND "accounts"."owner_id" IS NULL"#);
+    /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."balance" = 0 AND "accounts"."owner_id" IS NULL"#);
+    /// ```
     pub fn filter<E, I>(mut self, cond: E) -> Self
     where
         E: Expression,
@@ -754,24 +1011,64 @@ impl<T: Table, L, R> Delete<T, L, R> {
     }
 
     /// `DELETE .. USING U`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = delete::<Account>()
+    ///     .using::<Owner>()
+    ///     .filter(Account::OWNER_ID.eq(Owner::ID))
+    ///     .filter(Owner::NAME.eq("gone"));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" USING "owners" WHERE "accounts"."owner_id" = "owners"."id" AND "owners"."name" = $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" USING "owners" WHERE "accounts"."owner_id" = "owners"."id" AND "owners"."name" = 'gone'"#);
+    /// ```
     pub fn using<U: Table>(mut self) -> Delete<T, Cons<U, L>, R> {
         self.using.push(U::TABLE);
         self.retype()
     }
 
     /// `DELETE FROM ONLY t`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = delete::<Account>().only().filter(Account::ID.eq(7_i64)).to_sql();
+    /// assert_eq!(sql.sql(), r#"DELETE FROM ONLY "accounts" WHERE "accounts"."id" = $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"DELETE FROM ONLY "accounts" WHERE "accounts"."id" = 7"#);
+    /// ```
     pub fn only(mut self) -> Self {
         self.only = true;
         self
     }
 
     /// `WITH cte DELETE ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let old = cte("old", select_from::<Account>().select(Account::ID).order_by(Account::ID).limit(100));
+    /// let q = delete::<Account>()
+    ///     .with(old)
+    ///     .filter(Account::ID.in_subquery(select_from_name("old").select(alias_col::<Int8>("old", "id"))));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "old" AS (SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT $1) DELETE FROM "accounts" WHERE "accounts"."id" IN (SELECT "old"."id" FROM "old")"#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "old" AS (SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT 100) DELETE FROM "accounts" WHERE "accounts"."id" IN (SELECT "old"."id" FROM "old")"#);
+    /// ```
     pub fn with(mut self, cte: Cte) -> Self {
         self.ctes.push(cte);
         self
     }
 
     /// `RETURNING ..`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = delete::<Account>().filter(Account::ID.eq(7_i64)).returning(Account::NAME).to_sql();
+    /// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = $1 RETURNING "accounts"."name""#);
+    /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = 7 RETURNING "accounts"."name""#);
+    /// ```
     pub fn returning<Sel, I>(mut self, items: Sel) -> Delete<T, L, Returning<Sel::Selection>>
     where
         Sel: SelectList,
@@ -782,6 +1079,14 @@ impl<T: Table, L, R> Delete<T, L, R> {
     }
 
     /// `RETURNING <every column of T>`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = delete::<Account>().filter(Account::ID.eq(7_i64)).returning_model().to_sql();
+    /// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = $1 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
+    /// ```
     pub fn returning_model(mut self) -> Delete<T, L, Returning<T>> {
         self.returning = model_nodes(T::TABLE);
         self.retype()

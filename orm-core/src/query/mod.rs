@@ -88,12 +88,31 @@ impl<S> std::fmt::Debug for RawQuery<S> {
 
 impl<S> RawQuery<S> {
     /// Appends trusted SQL text.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let q = raw_query::<Int8>("SELECT count(*) FROM pg_class").sql(" WHERE relkind = 'r'");
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), "SELECT count(*) FROM pg_class WHERE relkind = 'r'");
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn sql(mut self, sql: &'static str) -> Self {
         self.nodes
             .push(crate::expr::Node::Raw(std::borrow::Cow::Borrowed(sql)));
         self
     }
     /// Appends a bound value (`$n`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let q = raw_query::<Text>("SELECT relname FROM pg_class WHERE relkind = ")
+    ///     .bind("r".to_owned())
+    ///     .sql(" LIMIT ")
+    ///     .bind(5_i64);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), "SELECT relname FROM pg_class WHERE relkind = $1 LIMIT $2");
+    /// assert_eq!(sql.debug_sql(), "SELECT relname FROM pg_class WHERE relkind = 'r' LIMIT 5");
+    /// ```
     pub fn bind<T: crate::value::BindValue>(mut self, value: T) -> Self {
         self.nodes.push(crate::expr::Node::bind(value));
         self

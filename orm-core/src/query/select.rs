@@ -129,15 +129,17 @@ struct Lock {
 ///
 /// ```
 /// # use orm_core::prelude::*;
-/// let series = table_fn("generate_series", (value::<Int8>(1_i64), value::<Int8>(3_i64)))
+/// // `typed_value`: `generate_series($1, $2)` alone is ambiguous to the server.
+/// let series = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(3_i64)))
 ///     .with_ordinality()
 ///     .alias("s", ["value", "ordinality"]);
 /// let q = select_from_fn(series.clone())
 ///     .select((series.col::<Int8>("value"), series.col::<Int8>("ordinality")));
 /// assert_eq!(
 ///     q.to_sql().sql(),
-///     r#"SELECT "s"."value", "s"."ordinality" FROM generate_series($1, $2) WITH ORDINALITY AS "s"("value", "ordinality")"#
+///     r#"SELECT "s"."value", "s"."ordinality" FROM generate_series($1::BIGINT, $2::BIGINT) WITH ORDINALITY AS "s"("value", "ordinality")"#
 /// );
+/// assert_eq!(q.to_sql().params().len(), 2);
 /// ```
 #[derive(Debug, Clone)]
 pub struct TableFn {
@@ -149,6 +151,15 @@ pub struct TableFn {
 }
 
 /// A table-valued function call `name(args..)`; give it an alias with [`TableFn::alias`].
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let t = table_fn("unnest", (typed_value::<Array<Text>>(vec!["a".to_owned(), "b".to_owned()]),))
+///     .alias("t", ["tag"]);
+/// let sql = select_from_fn(t.clone()).select(t.col::<Text>("tag")).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT "t"."tag" FROM unnest($1::TEXT[]) AS "t"("tag")"#);
+/// assert_eq!(sql.params().len(), 1);
+/// ```
 pub fn table_fn<A: crate::expr::FuncArgs>(name: &'static str, args: A) -> TableFn {
     TableFn {
         call: crate::expr::func::<crate::types::Record>(name)
@@ -163,16 +174,46 @@ pub fn table_fn<A: crate::expr::FuncArgs>(name: &'static str, args: A) -> TableF
 
 impl TableFn {
     /// `WITH ORDINALITY`: adds a 1-based row number column.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(3_i64)))
+    ///     .with_ordinality()
+    ///     .alias("s", ["n", "i"]);
+    /// let sql = select_from_fn(s.clone()).select((s.col::<Int8>("n"), s.col::<Int8>("i"))).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "s"."n", "s"."i" FROM generate_series($1::BIGINT, $2::BIGINT) WITH ORDINALITY AS "s"("n", "i")"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "s"."n", "s"."i" FROM generate_series(1::BIGINT, 3::BIGINT) WITH ORDINALITY AS "s"("n", "i")"#);
+    /// ```
     pub fn with_ordinality(mut self) -> Self {
         self.ordinality = true;
         self
     }
     /// `LATERAL`: the call may refer to columns of earlier FROM items.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), Account::BALANCE))
+    ///     .lateral()
+    ///     .alias("s", ["n"]);
+    /// let sql = select_from::<Account>().cross_join_fn(s.clone()).select((Account::ID, s.col::<Int8>("n"))).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id", "s"."n" FROM "accounts" CROSS JOIN LATERAL generate_series($1::BIGINT, "accounts"."balance") AS "s"("n")"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."id", "s"."n" FROM "accounts" CROSS JOIN LATERAL generate_series(1::BIGINT, "accounts"."balance") AS "s"("n")"#);
+    /// ```
     pub fn lateral(mut self) -> Self {
         self.lateral = true;
         self
     }
     /// `AS alias(col, ..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(3_i64)))
+    ///     .alias("s", ["n"]);
+    /// let sql = select_from_fn(s.clone()).select(s.col::<Int8>("n")).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "s"."n" FROM generate_series($1::BIGINT, $2::BIGINT) AS "s"("n")"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "s"."n" FROM generate_series(1::BIGINT, 3::BIGINT) AS "s"("n")"#);
+    /// ```
     pub fn alias<const N: usize>(
         mut self,
         alias: &'static str,
@@ -184,11 +225,31 @@ impl TableFn {
     }
     /// Adds a column with a type to the column definition list: `AS x(a INTEGER, b TEXT)`,
     /// which functions returning `record` (`json_to_record`) need.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let r = table_fn("json_to_record", (value::<Text>(r#"{"a": 1, "b": "x"}"#).cast::<Json>(),))
+    ///     .alias("r", [])
+    ///     .typed_column::<Int4>("a")
+    ///     .typed_column::<Text>("b");
+    /// let sql = select_from_fn(r.clone()).select((r.col::<Int4>("a"), r.col::<Text>("b"))).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST($1 AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST('{"a": 1, "b": "x"}' AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
+    /// ```
     pub fn typed_column<ST: SqlType>(mut self, name: &'static str) -> Self {
         self.columns.push((name, Some(ST::TYPE.to_sql())));
         self
     }
     /// A column of the function's result: `"alias"."name"`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(9_i64))).alias("s", ["n"]);
+    /// let n = s.col::<Int8>("n");
+    /// let sql = select_from_fn(s).select(n.clone()).filter(n.rem(2_i64).eq(0_i64)).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "s"."n" FROM generate_series($1::BIGINT, $2::BIGINT) AS "s"("n") WHERE "s"."n" % $3 = $4"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "s"."n" FROM generate_series(1::BIGINT, 9::BIGINT) AS "s"("n") WHERE "s"."n" % 2 = 0"#);
+    /// ```
     pub fn col<ST: SqlType>(&self, name: &'static str) -> Expr<ST, NoTable> {
         crate::expr::alias_col(self.alias, name)
     }
@@ -243,6 +304,15 @@ pub struct Cte {
 }
 
 /// `name AS (query)` for [`Select::with`].
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let big = cte("big", select_from::<Account>().select(Account::ID).filter(Account::BALANCE.gt(100_i64)));
+/// let sql = select_from_name("big").with(big).select(alias_col::<Int8>("big", "id")).to_sql();
+/// assert_eq!(sql.sql(), r#"WITH "big" AS (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > $1) SELECT "big"."id" FROM "big""#);
+/// assert_eq!(sql.debug_sql(), r#"WITH "big" AS (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > 100) SELECT "big"."id" FROM "big""#);
+/// ```
 pub fn cte<Q: AnySubQuery>(name: &'static str, query: Q) -> Cte {
     Cte {
         name,
@@ -254,16 +324,43 @@ pub fn cte<Q: AnySubQuery>(name: &'static str, query: Q) -> Cte {
 
 impl Cte {
     /// `name(col, ..) AS (..)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let t = cte("t", select_from::<Account>().select((Account::ID, Account::NAME))).columns(["k", "v"]);
+    /// let sql = select_from_name("t").with(t).select(alias_col::<Text>("t", "v")).to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "t"("k", "v") AS (SELECT "accounts"."id", "accounts"."name" FROM "accounts") SELECT "t"."v" FROM "t""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn columns<const N: usize>(mut self, columns: [&'static str; N]) -> Self {
         self.columns = columns.to_vec();
         self
     }
     /// `AS MATERIALIZED`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let t = cte("t", select_from::<Account>().select(Account::ID)).materialized();
+    /// let sql = select_from_name("t").with(t).select(alias_col::<Int8>("t", "id")).to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "t" AS MATERIALIZED (SELECT "accounts"."id" FROM "accounts") SELECT "t"."id" FROM "t""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn materialized(mut self) -> Self {
         self.materialized = Some(true);
         self
     }
     /// `AS NOT MATERIALIZED`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let t = cte("t", select_from::<Account>().select(Account::ID)).not_materialized();
+    /// let sql = select_from_name("t").with(t).select(alias_col::<Int8>("t", "id")).to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "t" AS NOT MATERIALIZED (SELECT "accounts"."id" FROM "accounts") SELECT "t"."id" FROM "t""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn not_materialized(mut self) -> Self {
         self.materialized = Some(false);
         self
@@ -273,6 +370,16 @@ impl Cte {
         self.name
     }
     /// A column of the CTE: `"name"."col"`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let rich = cte("rich", select_from::<Account>().select((Account::OWNER_ID, Account::BALANCE)).filter(Account::BALANCE.gt(1000_i64)));
+    /// let q = select_from_name("rich").with(rich.clone()).select(rich.col::<Nullable<Int8>>("owner_id")).filter(rich.col::<Int8>("balance").lt(5000_i64));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "rich" AS (SELECT "accounts"."owner_id", "accounts"."balance" FROM "accounts" WHERE "accounts"."balance" > $1) SELECT "rich"."owner_id" FROM "rich" WHERE "rich"."balance" < $2"#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "rich" AS (SELECT "accounts"."owner_id", "accounts"."balance" FROM "accounts" WHERE "accounts"."balance" > 1000) SELECT "rich"."owner_id" FROM "rich" WHERE "rich"."balance" < 5000"#);
+    /// ```
     pub fn col<ST: SqlType>(&self, name: &'static str) -> Expr<ST, NoTable> {
         crate::expr::alias_col(self.name, name)
     }
@@ -332,6 +439,17 @@ impl<T> std::fmt::Debug for AllColumns<T> {
 }
 
 /// Every column of model `T`, for `select((all_columns::<User>(), all_columns::<Post>()))`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let q = select_from::<Account>()
+///     .inner_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+///     .select((all_columns::<Account>(), all_columns::<Owner>()));
+/// let sql = q.to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance", "owners"."id", "owners"."name" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+/// assert!(sql.params().is_empty());
+/// ```
 pub fn all_columns<T: Table>() -> AllColumns<T> {
     AllColumns(PhantomData)
 }
@@ -419,6 +537,14 @@ pub fn select<Sel: SelectList<Tables = NoTable>>(items: Sel) -> Select<Nil, Sel:
 }
 
 /// `SELECT * FROM function(..) AS alias(..)`; pick columns with `.select(..)`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(3_i64))).alias("s", ["n"]);
+/// let sql = select_from_fn(s).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT * FROM generate_series($1::BIGINT, $2::BIGINT) AS "s"("n")"#);
+/// assert_eq!(sql.debug_sql(), r#"SELECT * FROM generate_series(1::BIGINT, 3::BIGINT) AS "s"("n")"#);
+/// ```
 pub fn select_from_fn(f: TableFn) -> Select<Nil, Star> {
     Select::new(SelectCore {
         from: vec![FromItem::Function(f)],
@@ -427,6 +553,14 @@ pub fn select_from_fn(f: TableFn) -> Select<Nil, Star> {
 }
 
 /// `SELECT * FROM "name"`: a CTE (or any relation known only by name).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let n = alias_col::<Int8>("t", "n");
+/// let sql = select_from_name("t").select(n.clone()).filter(n.gt(0_i64)).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT "t"."n" FROM "t" WHERE "t"."n" > $1"#);
+/// assert_eq!(sql.debug_sql(), r#"SELECT "t"."n" FROM "t" WHERE "t"."n" > 0"#);
+/// ```
 pub fn select_from_name(name: &'static str) -> Select<Nil, Star> {
     Select::new(SelectCore {
         from: vec![FromItem::Named { name, alias: None }],
@@ -435,6 +569,15 @@ pub fn select_from_name(name: &'static str) -> Select<Nil, Star> {
 }
 
 /// `SELECT * FROM (subquery) AS alias`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// let positive = select_from::<Account>().select(Account::BALANCE).filter(Account::BALANCE.gt(0_i64));
+/// let sql = select_from_subquery(positive, "pos").select(max(alias_col::<Int8>("pos", "balance"))).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT max("pos"."balance") FROM (SELECT "accounts"."balance" FROM "accounts" WHERE "accounts"."balance" > $1) AS "pos""#);
+/// assert_eq!(sql.debug_sql(), r#"SELECT max("pos"."balance") FROM (SELECT "accounts"."balance" FROM "accounts" WHERE "accounts"."balance" > 0) AS "pos""#);
+/// ```
 pub fn select_from_subquery<Q: AnySubQuery>(query: Q, alias: &'static str) -> Select<Nil, Star> {
     Select::new(SelectCore {
         from: vec![FromItem::Subquery {
@@ -476,6 +619,18 @@ impl<L, S> Select<L, S> {
     }
 
     /// Adds a `WHERE` condition (ANDed with earlier ones).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .select(Account::ID)
+    ///     .filter(Account::BALANCE.gt(0_i64))
+    ///     .filter(Account::NAME.eq("x"));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > $1 AND "accounts"."name" = $2"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > 0 AND "accounts"."name" = 'x'"#);
+    /// ```
     pub fn filter<E, I>(mut self, cond: E) -> Self
     where
         E: Expression,
@@ -491,14 +646,13 @@ impl<L, S> Select<L, S> {
     /// ```
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
-    /// // A self-referencing example table: an account's owner is another account row.
     /// let q = select_from::<Account>()
-    ///     .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
-    ///     .select((Account::NAME, Owner::NAME));
-    /// assert_eq!(
-    ///     q.to_sql().sql(),
-    ///     r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#
-    /// );
+    ///     .inner_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+    ///     .select((Account::NAME, Owner::NAME))
+    ///     .filter(Owner::NAME.eq("Ann"));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id" WHERE "owners"."name" = $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id" WHERE "owners"."name" = 'Ann'"#);
     /// ```
     pub fn inner_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
     where
@@ -508,6 +662,17 @@ impl<L, S> Select<L, S> {
     }
 
     /// `LEFT JOIN T ON cond` (decode T's columns into `Option<T>`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+    ///     .select((Account::NAME, Owner::NAME.coalesce("-")));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", $1) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", '-') FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// ```
     pub fn left_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
     where
         T: Table,
@@ -516,6 +681,17 @@ impl<L, S> Select<L, S> {
     }
 
     /// `RIGHT JOIN T ON cond`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .right_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+    ///     .select((Account::NAME, Owner::NAME));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" RIGHT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn right_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
     where
         T: Table,
@@ -524,6 +700,17 @@ impl<L, S> Select<L, S> {
     }
 
     /// `FULL JOIN T ON cond`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .full_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+    ///     .select((Account::NAME, Owner::NAME));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" FULL JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn full_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
     where
         T: Table,
@@ -532,6 +719,14 @@ impl<L, S> Select<L, S> {
     }
 
     /// `CROSS JOIN T`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().cross_join::<Owner>().select((Account::NAME, Owner::NAME)).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" CROSS JOIN "owners""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn cross_join<T: Table>(self) -> Select<Cons<T, L>, S> {
         self.join::<T>("CROSS JOIN", None)
     }
@@ -549,6 +744,16 @@ impl<L, S> Select<L, S> {
     }
 
     /// `CROSS JOIN [LATERAL] function(..) AS alias(..)`, e.g. `jsonb_each(t.data)`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let s = table_fn("generate_series", (typed_value::<Int8>(1_i64), typed_value::<Int8>(2_i64))).alias("s", ["n"]);
+    /// let q = select_from::<Owner>().cross_join_fn(s.clone()).select((Owner::NAME, s.col::<Int8>("n")));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "owners"."name", "s"."n" FROM "owners" CROSS JOIN generate_series($1::BIGINT, $2::BIGINT) AS "s"("n")"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "owners"."name", "s"."n" FROM "owners" CROSS JOIN generate_series(1::BIGINT, 2::BIGINT) AS "s"("n")"#);
+    /// ```
     pub fn cross_join_fn(mut self, f: TableFn) -> Self {
         self.core.joins.push(Join {
             kind: "CROSS JOIN",
@@ -559,6 +764,19 @@ impl<L, S> Select<L, S> {
     }
 
     /// `INNER JOIN "name" ON cond`: join a CTE or other relation known by name.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let vip = cte("vip", select_from::<Owner>().select(Owner::ID).filter(Owner::NAME.eq("vip")));
+    /// let q = select_from::<Account>()
+    ///     .with(vip.clone())
+    ///     .inner_join_name(vip.name(), Account::OWNER_ID.eq(vip.col::<Int8>("id")))
+    ///     .select(Account::ID);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "vip" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1) SELECT "accounts"."id" FROM "accounts" INNER JOIN "vip" ON "accounts"."owner_id" = "vip"."id""#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "vip" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'vip') SELECT "accounts"."id" FROM "accounts" INNER JOIN "vip" ON "accounts"."owner_id" = "vip"."id""#);
+    /// ```
     pub fn inner_join_name<E, I>(mut self, name: &'static str, on: E) -> Self
     where
         E: Expression,
@@ -591,6 +809,14 @@ impl<L, S> Select<L, S> {
     }
 
     /// `FROM ONLY t`: leave out rows of inheriting tables.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().only().select(Account::ID).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM ONLY "accounts""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn only(mut self) -> Self {
         if let Some(FromItem::Table { only, .. }) = self.core.from.first_mut() {
             *only = true;
@@ -599,6 +825,15 @@ impl<L, S> Select<L, S> {
     }
 
     /// `GROUP BY ..` (appends).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select((Account::OWNER_ID, count_star())).group_by(Account::OWNER_ID);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."owner_id", count(*) FROM "accounts" GROUP BY "accounts"."owner_id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn group_by<G, I>(mut self, items: G) -> Self
     where
         G: SelectList,
@@ -609,6 +844,18 @@ impl<L, S> Select<L, S> {
     }
 
     /// `HAVING cond` (ANDed with earlier ones).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .select((Account::OWNER_ID, sum(Account::BALANCE)))
+    ///     .group_by(Account::OWNER_ID)
+    ///     .having(count_star().gt(1_i64));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."owner_id", sum("accounts"."balance") FROM "accounts" GROUP BY "accounts"."owner_id" HAVING count(*) > $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."owner_id", sum("accounts"."balance") FROM "accounts" GROUP BY "accounts"."owner_id" HAVING count(*) > 1"#);
+    /// ```
     pub fn having<E, I>(mut self, cond: E) -> Self
     where
         E: Expression,
@@ -620,6 +867,15 @@ impl<L, S> Select<L, S> {
     }
 
     /// `ORDER BY ..` (appends): expressions, `.asc()`, `.desc()`, `.nulls_first()`, tuples.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).order_by((Account::BALANCE.desc(), Account::ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."balance" DESC, "accounts"."id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn order_by<O, I>(mut self, order: O) -> Self
     where
         O: OrderList,
@@ -630,18 +886,42 @@ impl<L, S> Select<L, S> {
     }
 
     /// `LIMIT $n`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).order_by(Account::ID).limit(10).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT 10"#);
+    /// ```
     pub fn limit(mut self, n: i64) -> Self {
         self.core.limit = Some(Node::bind(n));
         self
     }
 
     /// `OFFSET $n`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).order_by(Account::ID).limit(10).offset(20).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT $1 OFFSET $2"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT 10 OFFSET 20"#);
+    /// ```
     pub fn offset(mut self, n: i64) -> Self {
         self.core.offset = Some(Node::bind(n));
         self
     }
 
     /// `SELECT DISTINCT`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::OWNER_ID).distinct().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT DISTINCT "accounts"."owner_id" FROM "accounts""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn distinct(mut self) -> Self {
         self.core.distinct = Some(Vec::new());
         self
@@ -688,18 +968,56 @@ impl<L, S> Select<L, S> {
         self.lock("FOR UPDATE")
     }
     /// `FOR NO KEY UPDATE`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).filter(Account::ID.eq(1_i64)).for_no_key_update();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."id" = $1 FOR NO KEY UPDATE"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."id" = 1 FOR NO KEY UPDATE"#);
+    /// ```
     pub fn for_no_key_update(self) -> Self {
         self.lock("FOR NO KEY UPDATE")
     }
     /// `FOR SHARE`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).for_share().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" FOR SHARE"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn for_share(self) -> Self {
         self.lock("FOR SHARE")
     }
     /// `FOR KEY SHARE`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).for_key_share().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" FOR KEY SHARE"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn for_key_share(self) -> Self {
         self.lock("FOR KEY SHARE")
     }
     /// `OF table` on the last lock clause.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .inner_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+    ///     .select(Account::ID)
+    ///     .for_no_key_update()
+    ///     .of::<Account>();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id" FOR NO KEY UPDATE OF "accounts""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn of<T: Table>(mut self) -> Self {
         if let Some(l) = self.core.locks.last_mut() {
             l.of.push(T::TABLE);
@@ -707,6 +1025,14 @@ impl<L, S> Select<L, S> {
         self
     }
     /// `NOWAIT` on the last lock clause.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).for_update().nowait().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" FOR UPDATE NOWAIT"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn nowait(mut self) -> Self {
         if let Some(l) = self.core.locks.last_mut() {
             l.wait = Some(" NOWAIT");
@@ -714,6 +1040,14 @@ impl<L, S> Select<L, S> {
         self
     }
     /// `SKIP LOCKED` on the last lock clause.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).for_key_share().skip_locked().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."id" FROM "accounts" FOR KEY SHARE SKIP LOCKED"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn skip_locked(mut self) -> Self {
         if let Some(l) = self.core.locks.last_mut() {
             l.wait = Some(" SKIP LOCKED");
@@ -722,6 +1056,19 @@ impl<L, S> Select<L, S> {
     }
 
     /// `WITH cte, ..` (appends).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let top = cte("top", select_from::<Owner>().select(Owner::ID).filter(Owner::NAME.like("A%")));
+    /// let q = select_from::<Account>()
+    ///     .with(top)
+    ///     .select(Account::NAME)
+    ///     .filter(Account::OWNER_ID.in_subquery(select_from_name("top").select(alias_col::<Int8>("top", "id"))));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"WITH "top" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" LIKE $1) SELECT "accounts"."name" FROM "accounts" WHERE "accounts"."owner_id" IN (SELECT "top"."id" FROM "top")"#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "top" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" LIKE 'A%') SELECT "accounts"."name" FROM "accounts" WHERE "accounts"."owner_id" IN (SELECT "top"."id" FROM "top")"#);
+    /// ```
     pub fn with(mut self, cte: Cte) -> Self {
         self.core.ctes.push(cte);
         self
@@ -732,13 +1079,15 @@ impl<L, S> Select<L, S> {
     /// ```
     /// # use orm_core::prelude::*;
     /// let n = alias_col::<Int8>("t", "n");
-    /// let body = select(value::<Int8>(1_i64))
+    /// // `typed_value`: a bare `SELECT $1` would make the column TEXT.
+    /// let body = select(typed_value::<Int8>(1_i64))
     ///     .union_all(select_from_name("t").select(n.clone() + 1_i64).filter(n.lt(10_i64)));
     /// let q = select_from_name("t").with_recursive(cte("t", body).columns(["n"])).select(sum(alias_col::<Int8>("t", "n")));
     /// assert_eq!(
     ///     q.to_sql().sql(),
-    ///     r#"WITH RECURSIVE "t"("n") AS ((SELECT $1) UNION ALL (SELECT "t"."n" + $2 FROM "t" WHERE "t"."n" < $3)) SELECT sum("t"."n") FROM "t""#
+    ///     r#"WITH RECURSIVE "t"("n") AS ((SELECT $1::BIGINT) UNION ALL (SELECT "t"."n" + $2 FROM "t" WHERE "t"."n" < $3)) SELECT sum("t"."n") FROM "t""#
     /// );
+    /// assert_eq!(q.to_sql().params().len(), 3);
     /// ```
     pub fn with_recursive(mut self, cte: Cte) -> Self {
         self.core.recursive = true;
@@ -751,31 +1100,100 @@ impl<L, S> Select<L, S> {
         self
     }
     /// `(this) UNION (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .select(Account::NAME)
+    ///     .union(select_from::<Owner>().select(Owner::NAME))
+    ///     .order_by(Account::NAME);
+    /// let sql = q.to_sql();
+    /// // The ORDER BY applies to the whole result, so it names the output column.
+    /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners") ORDER BY "name""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn union<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("UNION", other)
     }
     /// `(this) UNION ALL (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>()
+    ///     .select(Account::NAME)
+    ///     .union_all(select_from::<Owner>().select(Owner::NAME))
+    ///     .limit(10);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION ALL (SELECT "owners"."name" FROM "owners") LIMIT $1"#);
+    /// assert_eq!(sql.debug_sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION ALL (SELECT "owners"."name" FROM "owners") LIMIT 10"#);
+    /// ```
     pub fn union_all<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("UNION ALL", other)
     }
     /// `(this) INTERSECT (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).intersect(select_from::<Owner>().select(Owner::ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."id" FROM "accounts") INTERSECT (SELECT "owners"."id" FROM "owners")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn intersect<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("INTERSECT", other)
     }
     /// `(this) INTERSECT ALL (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select(Account::ID).intersect_all(select_from::<Owner>().select(Owner::ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."id" FROM "accounts") INTERSECT ALL (SELECT "owners"."id" FROM "owners")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn intersect_all<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("INTERSECT ALL", other)
     }
     /// `(this) EXCEPT (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Owner>().select(Owner::ID).except(select_from::<Account>().select(Account::ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"(SELECT "owners"."id" FROM "owners") EXCEPT (SELECT "accounts"."id" FROM "accounts")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn except<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("EXCEPT", other)
     }
     /// `(this) EXCEPT ALL (other)`
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Owner>().select(Owner::ID).except_all(select_from::<Account>().select(Account::ID));
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"(SELECT "owners"."id" FROM "owners") EXCEPT ALL (SELECT "accounts"."id" FROM "accounts")"#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn except_all<L2>(self, other: Select<L2, S>) -> Self {
         self.set_op("EXCEPT ALL", other)
     }
 
     /// `SELECT count(*) FROM (this) AS "counted"`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = select_from::<Account>().select(Account::ID).filter(Account::BALANCE.gt(0_i64)).count().to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT count(*) FROM (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > $1) AS "counted""#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT count(*) FROM (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > 0) AS "counted""#);
+    /// ```
     pub fn count(self) -> Select<Nil, Int8>
     where
         L: Send + Sync + 'static,
@@ -787,6 +1205,18 @@ impl<L, S> Select<L, S> {
     }
 
     /// `(SELECT ..)` as a scalar expression (NULL when it returns no row).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let total = select_from::<Account>()
+    ///     .correlate::<Owner>()
+    ///     .select(sum(Account::BALANCE))
+    ///     .filter(Account::OWNER_ID.eq(Owner::ID));
+    /// let sql = select_from::<Owner>().select((Owner::NAME, total.as_scalar())).to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "owners"."name", (SELECT sum("accounts"."balance") FROM "accounts" WHERE "accounts"."owner_id" = "owners"."id") FROM "owners""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     pub fn as_scalar(self) -> Expr<Nullable<S::NotNull>, NoTable>
     where
         S: SqlType,
@@ -967,6 +1397,15 @@ impl<L: 'static, S: 'static> AnySubQuery for Select<L, S> {
 /// Adds `AS "label"` to a select-list item: `count_star().label("n")`.
 pub trait Label: Expression {
     /// `expr AS "name"` (only meaningful in a select list).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = select_from::<Account>().select((Account::OWNER_ID, count_star().label("n"))).group_by(Account::OWNER_ID);
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."owner_id", count(*) AS "n" FROM "accounts" GROUP BY "accounts"."owner_id""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
     fn label(self, name: &'static str) -> Expr<Self::SqlType, Self::Tables> {
         Expr::from_node(Node::Seq(vec![
             self.into_node(),
