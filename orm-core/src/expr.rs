@@ -115,6 +115,13 @@ pub enum Node {
         /// Target type, trusted SQL.
         ty: Cow<'static, str>,
     },
+    /// `expr::type` (PostgreSQL's cast shorthand; binds tightest).
+    TypeCast {
+        /// Operand.
+        expr: Box<Node>,
+        /// Target type, trusted SQL.
+        ty: Cow<'static, str>,
+    },
     /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`
     Case {
         /// `CASE x WHEN ..` form.
@@ -218,16 +225,20 @@ impl Node {
         }))
     }
 
-    /// Binding strength, for parentheses: higher binds tighter.
+    /// Binding strength, for parentheses: higher binds tighter. The levels follow
+    /// PostgreSQL's operator precedence table, loosest first: OR, AND, NOT, IS, comparison,
+    /// LIKE/BETWEEN/IN, other operators, `+ -`, `* / %`, unary minus, atoms.
     fn precedence(&self) -> u8 {
         match self {
             Node::Binary { op, .. } => binary_precedence(op),
             Node::Prefix { op, .. } if *op == "NOT " => 3,
-            Node::Prefix { .. } => 9,
+            Node::Prefix { .. } => 10,
             Node::Postfix { .. } => 4,
-            Node::Between { .. } | Node::In { .. } | Node::Quantified { .. } => 5,
-            Node::Exists { .. } => 10,
-            _ => 10,
+            Node::Quantified { .. } => 5,
+            Node::Between { .. } | Node::In { .. } => 6,
+            // Raw SQL could be anything (`a OR b`): as an operand it is always grouped.
+            Node::Seq(_) | Node::Raw(_) => 0,
+            _ => 11,
         }
     }
 }
@@ -236,14 +247,21 @@ fn binary_precedence(op: &str) -> u8 {
     match op {
         "OR" => 1,
         "AND" => 2,
-        "=" | "<>" | "<" | "<=" | ">" | ">=" | "IS DISTINCT FROM" | "IS NOT DISTINCT FROM" => 4,
-        "LIKE" | "ILIKE" | "NOT LIKE" | "NOT ILIKE" => 5,
-        "+" | "-" => 7,
-        "*" | "/" | "%" => 8,
+        "IS DISTINCT FROM" | "IS NOT DISTINCT FROM" => 4,
+        "=" | "<>" | "<" | "<=" | ">" | ">=" => 5,
+        "LIKE" | "ILIKE" | "NOT LIKE" | "NOT ILIKE" => 6,
+        "+" | "-" => 8,
+        "*" | "/" | "%" => 9,
         // Every other operator (||, @>, ->, ..) is a PostgreSQL "other operator": it binds
         // tighter than comparisons and looser than arithmetic.
-        _ => 6,
+        _ => 7,
     }
+}
+
+/// Comparison-like operators do not chain (`a = b = c` is a syntax error), so an operand of
+/// the same level is grouped on either side.
+fn left_associative(op: &str) -> bool {
+    !matches!(binary_precedence(op), 4..=6)
 }
 
 fn associative(op: &str) -> bool {
@@ -295,7 +313,7 @@ impl QueryFragment for Node {
             Node::Binary { op, lhs, rhs } => {
                 let prec = binary_precedence(op);
                 let assoc = associative(op);
-                walk_child(out, lhs, prec, true);
+                walk_child(out, lhs, prec, left_associative(op));
                 out.push(" ");
                 out.push(op);
                 out.push(" ");
@@ -306,7 +324,9 @@ impl QueryFragment for Node {
             }
             Node::Prefix { op, expr } => {
                 out.push(op);
-                walk_child(out, expr, self.precedence(), true);
+                // `-(-x)`, never `--x`, which would start a comment.
+                let glued = *op == "-" && matches!(&**expr, Node::Prefix { op: "-", .. });
+                walk_child(out, expr, self.precedence(), !glued);
             }
             Node::Postfix { expr, op } => {
                 walk_child(out, expr, self.precedence() + 1, false);
@@ -333,7 +353,7 @@ impl QueryFragment for Node {
                 list,
                 negated,
             } => {
-                walk_child(out, expr, 6, false);
+                walk_child(out, expr, 7, false);
                 out.push(if *negated { " NOT IN (" } else { " IN (" });
                 match list.as_slice() {
                     [Node::Subquery(q)] => q.walk(out),
@@ -366,6 +386,11 @@ impl QueryFragment for Node {
                 out.push(" AS ");
                 out.push(ty);
                 out.push(")");
+            }
+            Node::TypeCast { expr, ty } => {
+                walk_child(out, expr, 11, true);
+                out.push("::");
+                out.push(ty);
             }
             Node::Case {
                 operand,
@@ -1725,7 +1750,8 @@ pub fn value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST
     Expr::from_node(v.into_node())
 }
 
-/// `$n::TYPE`: a bound value with an explicit cast, for places the server cannot infer.
+/// `$n::TYPE`: a bound value with an explicit type, for places the server cannot
+/// infer one (`SELECT $1`, arguments of overloaded functions such as `generate_series`).
 ///
 /// ```
 /// # use orm_core::prelude::*;
@@ -1734,10 +1760,10 @@ pub fn value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST
 /// assert_eq!(sql.debug_sql(), "SELECT 5::BIGINT");
 /// ```
 pub fn typed_value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
-    Expr::from_node(Node::Seq(vec![
-        v.into_node(),
-        Node::Raw(Cow::Owned(format!("::{}", ST::TYPE.to_sql()))),
-    ]))
+    Expr::from_node(Node::TypeCast {
+        expr: Box::new(v.into_node()),
+        ty: Cow::Owned(ST::TYPE.to_sql()),
+    })
 }
 
 /// `ARRAY[a, b, ..]`
@@ -1745,20 +1771,24 @@ pub fn typed_value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> E
 /// ```
 /// # use orm_core::prelude::*;
 /// # use orm_core::__doc::*;
-/// // Typed elements: the server cannot infer an element type from bare `$n` in `ARRAY[..]`.
-/// let ids = array::<Int8, _>([typed_value::<Int8>(1_i64), typed_value::<Int8>(2_i64)]);
+/// // The array is cast to its type: the server could not infer it from bare `$n` elements.
+/// let ids = array::<Int8, _>([1_i64, 2]);
 /// let sql = Account::ID.eq_any(ids).into_expr().to_sql();
-/// assert_eq!(sql.sql(), r#""accounts"."id" = ANY(ARRAY[$1::BIGINT, $2::BIGINT])"#);
-/// assert_eq!(sql.debug_sql(), r#""accounts"."id" = ANY(ARRAY[1::BIGINT, 2::BIGINT])"#);
+/// assert_eq!(sql.sql(), r#""accounts"."id" = ANY(ARRAY[$1, $2]::BIGINT[])"#);
+/// assert_eq!(sql.debug_sql(), r#""accounts"."id" = ANY(ARRAY[1, 2]::BIGINT[])"#);
 /// ```
 pub fn array<ST: SqlType, I>(items: I) -> Expr<Array<ST>, NoTable>
 where
     I: IntoIterator,
     I::Item: AsExpression<ST, Tables = NoTable>,
 {
-    Expr::from_node(Node::ArrayLit(
-        items.into_iter().map(|i| i.into_node()).collect(),
-    ))
+    // The cast types the elements: `ARRAY[$1, $2]` alone would be text[].
+    Expr::from_node(Node::TypeCast {
+        expr: Box::new(Node::ArrayLit(
+            items.into_iter().map(|i| i.into_node()).collect(),
+        )),
+        ty: Cow::Owned(Array::<ST>::TYPE.to_sql()),
+    })
 }
 
 /// `EXISTS (subquery)`

@@ -844,3 +844,55 @@ async fn only_skips_inheriting_tables() {
         .unwrap();
     assert_eq!(left, ["Paris"]);
 }
+
+/// SQL shapes that once rendered wrong, run for real.
+#[tokio::test]
+async fn tricky_sql_shapes_run() {
+    let db = setup("tricky").await;
+    let ids: Vec<i64> = db
+        .fetch_all(
+            &Account::query()
+                .select(Account::ID)
+                .order_by(Account::ID)
+                .limit(2),
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = db
+        .fetch_all(
+            &Account::query()
+                .select(Account::NAME)
+                .filter(Account::ID.eq_any(array::<Int8, _>(ids.clone())))
+                .order_by(Account::NAME),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names, ["a1", "a2"]);
+    let v: i64 = db
+        .fetch_one(&select(typed_value::<Int8>(5_i64).neg().neg()))
+        .await
+        .unwrap();
+    assert_eq!(v, 5);
+    let chained: bool = db
+        .fetch_one(&select(typed_value::<Int8>(1_i64).gt(0_i64).eq(true)))
+        .await
+        .unwrap();
+    assert!(chained);
+    let grouped: i64 = db
+        .fetch_one(
+            &Account::query()
+                .select(count_star())
+                .filter(raw::<Bool>("true OR false").and(Account::BALANCE.lt(0_i64))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(grouped, 1);
+    let none: [&Account; 0] = [];
+    let inserted: Vec<i64> = db
+        .fetch_all(&insert::<Account>().models(none).returning(Account::ID))
+        .await
+        .unwrap();
+    assert!(inserted.is_empty());
+    let total: i64 = db.fetch_one(&Account::query().count()).await.unwrap();
+    assert_eq!(total, 5);
+}

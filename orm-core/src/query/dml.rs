@@ -52,6 +52,9 @@ pub struct Insert<T, R = NoReturning> {
     /// A single row built with `set`: column → value.
     single: Vec<(&'static str, Node)>,
     overriding: Option<&'static str>,
+    /// Rows were given through `model(s)` / `columns(..)`: zero of them inserts nothing
+    /// (rather than one row of defaults).
+    explicit_rows: bool,
     returning: Vec<Node>,
     _marker: PhantomData<fn() -> (T, R)>,
 }
@@ -64,6 +67,7 @@ impl<T, R> Clone for Insert<T, R> {
             source: self.source.clone(),
             single: self.single.clone(),
             overriding: self.overriding,
+            explicit_rows: self.explicit_rows,
             returning: self.returning.clone(),
             _marker: PhantomData,
         }
@@ -102,6 +106,7 @@ pub fn insert<T: Table>() -> Insert<T> {
         source: InsertSource::Values(Vec::new()),
         single: Vec::new(),
         overriding: None,
+        explicit_rows: false,
         returning: Vec::new(),
         _marker: PhantomData,
     }
@@ -115,6 +120,7 @@ impl<T: Table, R> Insert<T, R> {
             source: self.source,
             single: self.single,
             overriding: self.overriding,
+            explicit_rows: self.explicit_rows,
             returning: self.returning,
             _marker: PhantomData,
         }
@@ -154,19 +160,25 @@ impl<T: Table, R> Insert<T, R> {
         T: Model,
         I: IntoIterator<Item = &'a T>,
     {
+        self.model_columns();
         for obj in objs {
             self.push_model(obj);
         }
         self
     }
 
+    fn model_columns(&mut self) {
+        if !self.explicit_rows {
+            self.explicit_rows = true;
+            self.columns = T::TABLE.insert_columns().map(|(_, c)| c.name).collect();
+        }
+    }
+
     fn push_model(&mut self, obj: &T)
     where
         T: Model,
     {
-        if self.columns.is_empty() {
-            self.columns = T::TABLE.insert_columns().map(|(_, c)| c.name).collect();
-        }
+        self.model_columns();
         let values = obj.column_values();
         let row = T::TABLE
             .insert_columns()
@@ -212,6 +224,7 @@ impl<T: Table, R> Insert<T, R> {
     /// ```
     pub fn columns<C: ColumnList<T>>(mut self, columns: C) -> InsertColumns<T, C, R> {
         self.columns = columns.names();
+        self.explicit_rows = true;
         InsertColumns {
             inner: self,
             _marker: PhantomData,
@@ -359,31 +372,40 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
         out.push("INSERT INTO ");
         out.push(&T::TABLE.qualified_name());
         let (columns, rows) = self.effective_rows();
-        let default_values = matches!(self.source, InsertSource::DefaultValues)
-            || (columns.is_empty() && !matches!(self.source, InsertSource::Query(_)));
-        if default_values {
+        let query = match &self.source {
+            InsertSource::Query(q) => Some(q),
+            _ => None,
+        };
+        if matches!(self.source, InsertSource::DefaultValues)
+            || (columns.is_empty() && rows.is_empty() && query.is_none() && !self.explicit_rows)
+        {
             out.push(" DEFAULT VALUES");
         } else {
-            out.push(" (");
-            out.push_list(&columns, ", ", |out, c| out.push_ident(c));
-            out.push(")");
+            if !columns.is_empty() {
+                out.push(" (");
+                out.push_list(&columns, ", ", |out, c| out.push_ident(c));
+                out.push(")");
+            }
             if let Some(o) = self.overriding {
                 out.push(" ");
                 out.push(o);
             }
-            match &self.source {
-                InsertSource::Query(q) => {
-                    out.push(" ");
-                    q.walk(out);
-                }
-                _ => {
-                    out.push(" VALUES ");
-                    out.push_list(&rows, ", ", |out, row| {
-                        out.push("(");
-                        out.push_list(row, ", ", |out, n| n.walk(out));
-                        out.push(")");
-                    });
-                }
+            if let Some(q) = query {
+                out.push(" ");
+                q.walk(out);
+            } else if rows.is_empty() {
+                // Zero rows: a statement that inserts nothing (and returns no rows).
+                out.push(" SELECT ");
+                let nulls = vec!["NULL"; columns.len()];
+                out.push(&nulls.join(", "));
+                out.push(" WHERE false");
+            } else {
+                out.push(" VALUES ");
+                out.push_list(&rows, ", ", |out, row| {
+                    out.push("(");
+                    out.push_list(row, ", ", |out, n| n.walk(out));
+                    out.push(")");
+                });
             }
         }
         walk_returning(&self.returning, out);
@@ -695,12 +717,16 @@ impl<T: Table, L, R> Update<T, L, R> {
         V: AsExpression<ST>,
         V::Tables: TablesIn<L, I>,
     {
-        let node = value.into_node();
-        match self.sets.iter_mut().find(|(c, _)| *c == column.name()) {
-            Some(slot) => slot.1 = node,
-            None => self.sets.push((column.name(), node)),
-        }
+        self.push_set(column.name(), value.into_node());
         self
+    }
+
+    /// One assignment per column: a later one replaces an earlier one.
+    fn push_set(&mut self, name: &'static str, node: Node) {
+        match self.sets.iter_mut().find(|(c, _)| *c == name) {
+            Some(slot) => slot.1 = node,
+            None => self.sets.push((name, node)),
+        }
     }
 
     /// `SET column = DEFAULT`
@@ -713,7 +739,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = DEFAULT WHERE "accounts"."id" = 1"#);
     /// ```
     pub fn set_default<ST: SqlType>(mut self, column: Column<T, ST>) -> Self {
-        self.sets.push((column.name(), Node::Default));
+        self.push_set(column.name(), Node::Default);
         self
     }
 
@@ -747,7 +773,7 @@ impl<T: Table, L, R> Update<T, L, R> {
                 };
                 key = Some(and_nodes(key, cond));
             } else if col.generated.is_none() && col.identity.is_none() {
-                self.sets.push((col.name, Node::Param(v.clone())));
+                self.push_set(col.name, Node::Param(v.clone()));
             }
         }
         if let Some(k) = key {

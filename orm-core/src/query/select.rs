@@ -529,7 +529,11 @@ pub fn select_from<T: Table>() -> Select<Cons<T, Nil>, T> {
 /// # use orm_core::prelude::*;
 /// assert_eq!(select(now()).to_sql().sql(), "SELECT now()");
 /// ```
-pub fn select<Sel: SelectList<Tables = NoTable>>(items: Sel) -> Select<Nil, Sel::Selection> {
+pub fn select<Sel, I>(items: Sel) -> Select<Nil, Sel::Selection>
+where
+    Sel: SelectList,
+    Sel::Tables: TablesIn<Nil, I>,
+{
     Select::new(SelectCore {
         items: items.into_nodes(),
         ..Default::default()

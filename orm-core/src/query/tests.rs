@@ -173,7 +173,7 @@ fn functions_casts_and_coalesce() {
     let e = typed_value::<Array<Int8>>(vec![1_i64]);
     assert_eq!(e.to_sql().sql(), "$1::BIGINT[]");
     let e = array::<Int8, _>([1_i64, 2]);
-    assert_eq!(e.to_sql().sql(), "ARRAY[$1, $2]");
+    assert_eq!(e.to_sql().sql(), "ARRAY[$1, $2]::BIGINT[]");
     let e = coalesce::<Int8, _>([1_i64, 2]);
     assert_eq!(e.to_sql().sql(), "COALESCE($1, $2)");
     let e = case::<Int8>().when(Account::ID.eq(1_i64), Account::BALANCE);
@@ -545,4 +545,73 @@ mod on_update_and_defaults {
             r#"INSERT INTO "app"."docs" ("id", "title") VALUES (1, 'mine')"#
         );
     }
+}
+
+#[test]
+fn regressions_found_by_review() {
+    // `--x` would start a comment.
+    let e = Account::BALANCE.neg().neg();
+    assert_eq!(e.to_sql().sql(), r#"-(-"accounts"."balance")"#);
+    // Comparisons do not chain: the left operand is grouped too.
+    let e = Account::BALANCE.gt(0_i64).eq(true);
+    assert_eq!(e.to_sql().sql(), r#"("accounts"."balance" > $1) = $2"#);
+    // IS DISTINCT FROM binds looser than `=`.
+    let e = Account::BALANCE.eq(0_i64).is_distinct_from(true);
+    assert_eq!(
+        e.to_sql().sql(),
+        r#""accounts"."balance" = $1 IS DISTINCT FROM $2"#
+    );
+    // Raw SQL is grouped as an operand.
+    let e = raw::<Bool>("true OR false").and(Account::ID.eq(1_i64));
+    assert_eq!(
+        e.to_sql().sql(),
+        r#"(true OR false) AND "accounts"."id" = $1"#
+    );
+    // ARRAY[..] of parameters carries its element type.
+    let e = Account::ID.eq_any(array::<Int8, _>([1_i64, 2]));
+    assert_eq!(
+        e.to_sql().sql(),
+        r#""accounts"."id" = ANY(ARRAY[$1, $2]::BIGINT[])"#
+    );
+    // One assignment per column.
+    let q = update::<Account>()
+        .set(Account::BALANCE, 1_i64)
+        .set_default(Account::BALANCE);
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"UPDATE "accounts" SET "balance" = DEFAULT"#
+    );
+    let obj = Account {
+        id: 1,
+        owner_id: None,
+        name: "n".into(),
+        balance: 2,
+    };
+    let q = update::<Account>().set(Account::NAME, "x").model(&obj);
+    assert_eq!(
+        q.to_sql().debug_sql(),
+        r#"UPDATE "accounts" SET "name" = 'n', "owner_id" = NULL, "balance" = 2 WHERE "accounts"."id" = 1"#
+    );
+}
+
+#[test]
+fn empty_row_sources_insert_nothing() {
+    let none: [&Account; 0] = [];
+    let q = insert::<Account>().models(none).returning(Account::ID);
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT NULL, NULL, NULL WHERE false RETURNING "accounts"."id""#
+    );
+    let q = insert::<Account>()
+        .columns((Account::NAME, Account::BALANCE))
+        .values_iter(Vec::<(String, i64)>::new());
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"INSERT INTO "accounts" ("name", "balance") SELECT NULL, NULL WHERE false"#
+    );
+    // Nothing given at all is one row of defaults, as `.default_values()` says explicitly.
+    assert_eq!(
+        insert::<Account>().to_sql().sql(),
+        r#"INSERT INTO "accounts" DEFAULT VALUES"#
+    );
 }
