@@ -1,7 +1,7 @@
 //! A hand-written model for orm-core's doc tests (orm-core cannot use the derive). It is
 //! exactly what `#[derive(Model)]` emits for:
 //!
-//! ```ignore
+//! ```text
 //! #[derive(Model)]
 //! #[mapped(table = "accounts")]
 //! struct Account { #[mapped(primary_key, identity)] id: i64, owner_id: Option<i64>, name: String, balance: i64 }

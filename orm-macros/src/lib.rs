@@ -27,7 +27,7 @@ use proc_macro::TokenStream;
 /// - compile-time checks that each field type has a SQL type, decodes from it and binds
 ///   as a parameter, reported at the field's type.
 ///
-/// ```ignore
+/// ```text
 /// #[derive(Model, Debug, Clone)]
 /// #[mapped(table = "users", schema = "app")]
 /// #[mapped(index(columns(email), unique, where = "deleted_at IS NULL"))]

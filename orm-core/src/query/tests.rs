@@ -333,7 +333,7 @@ fn set_operations_with_outer_order_and_limit() {
 fn table_functions_lateral_and_column_definitions() {
     let rec = table_fn(
         "json_to_record",
-        (value::<Jsonb>(serde_json::json!({"a": 1})),),
+        (raw::<Json>("'{\"a\": 1}'::json"),),
     )
     .alias("x", [])
     .typed_column::<Int4>("a")
@@ -341,7 +341,7 @@ fn table_functions_lateral_and_column_definitions() {
     let q = select_from_fn(rec.clone()).select((rec.col::<Int4>("a"), rec.col::<Text>("b")));
     assert_eq!(
         q.to_sql().sql(),
-        r#"SELECT "x"."a", "x"."b" FROM json_to_record($1) AS "x"("a" INTEGER, "b" TEXT)"#
+        r#"SELECT "x"."a", "x"."b" FROM json_to_record('{"a": 1}'::json) AS "x"("a" INTEGER, "b" TEXT)"#
     );
     let u = table_fn("unnest", (Account::NAME.cast::<Array<Text>>(),))
         .lateral()
