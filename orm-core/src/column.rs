@@ -1,4 +1,13 @@
 //! Typed column handles: `User::EMAIL: Column<User, Text>`.
+//!
+//! # Naming (a decision of DESIGN.md's open questions)
+//!
+//! Column handles are inherent associated consts named after the field in upper case:
+//! `User::EMAIL`. They are the most typed names of the API, so they are short, read like
+//! SQL, and cannot clash silently: a user's own `const EMAIL` in an `impl User` is a
+//! "duplicate definitions" compile error, methods (`user.email()`) live in another namespace,
+//! and the one trait item they could shadow, `Table::TABLE`, is refused by the derive (a field
+//! named `table` must pick another const name with `#[mapped(const_name = "..")]`).
 
 use std::fmt;
 use std::marker::PhantomData;
