@@ -161,6 +161,9 @@ impl crate::row::FromRow<Owner> for Owner {
     }
 }
 
+impl crate::model::HasPrimaryKey for Account {}
+impl crate::model::HasPrimaryKey for Owner {}
+
 impl crate::model::Model for Owner {
     fn column_values(&self) -> Vec<crate::value::Param> {
         vec![

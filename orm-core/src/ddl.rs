@@ -585,8 +585,19 @@ pub fn sort_tables(tables: &[&'static TableDef]) -> Vec<&'static TableDef> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
+            // Parents: referenced tables, and INHERITS parents that are in the set.
+            let inherited = t.options.inherits.iter().filter_map(|parent| {
+                let (schema, name) = match parent.split_once('.') {
+                    Some((s, n)) => (Some(s), n),
+                    None => (t.schema, *parent),
+                };
+                tables
+                    .iter()
+                    .position(|x| x.name == name && (x.schema == schema || schema.is_none()))
+            });
             t.referenced_tables()
                 .filter_map(|p| position(&tables, p))
+                .chain(inherited)
                 .filter(|&j| j != i)
                 .collect()
         })
@@ -878,9 +889,17 @@ fn write_column(out: &mut String, t: &TableDef, c: &ColumnDef) {
     if let Some(seq) = c.sequence {
         // nextval takes the sequence as a regclass literal: the literal holds the quoted name.
         let mut name = String::new();
-        match t.sequences.iter().find(|s| s.name == seq) {
-            Some(s) => write_qualified(&mut name, s.schema, s.name),
-            None => quote_ident_into(&mut name, seq),
+        // The derive writes a schema-qualified sequence as `schema.name`.
+        let listed = t.sequences.iter().find(|s| {
+            s.name == seq
+                || s.schema.is_some_and(|schema| {
+                    seq.strip_prefix(schema).and_then(|r| r.strip_prefix('.')) == Some(s.name)
+                })
+        });
+        match (listed, seq.split_once('.')) {
+            (Some(s), _) => write_qualified(&mut name, s.schema, s.name),
+            (None, Some((schema, bare))) => write_qualified(&mut name, Some(schema), bare),
+            (None, None) => quote_ident_into(&mut name, seq),
         }
         out.push_str(" DEFAULT nextval(");
         quote_literal_into(out, &name);

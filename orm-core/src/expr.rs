@@ -49,6 +49,7 @@ pub enum Node {
     /// A bound value: `$n`.
     Param(Param),
     /// Trusted SQL text.
+    #[non_exhaustive]
     Raw(Cow<'static, str>),
     /// Nodes written one after the other (raw fragments with binds).
     Seq(Vec<Node>),
@@ -107,8 +108,10 @@ pub enum Node {
         array: Box<Node>,
     },
     /// A function call or aggregate.
+    #[non_exhaustive]
     Func(Box<FuncCall>),
     /// `CAST(expr AS type)`
+    #[non_exhaustive]
     Cast {
         /// Operand.
         expr: Box<Node>,
@@ -116,6 +119,7 @@ pub enum Node {
         ty: Cow<'static, str>,
     },
     /// `expr::type` (PostgreSQL's cast shorthand; binds tightest).
+    #[non_exhaustive]
     TypeCast {
         /// Operand.
         expr: Box<Node>,
@@ -158,6 +162,19 @@ impl std::fmt::Debug for dyn QueryFragment + Send + Sync {
     }
 }
 
+/// Gives a bare parameter its SQL type (`$1::BIGINT`), for places where the server cannot
+/// infer it (CASE results, COALESCE arguments, CAST operands, select-list values); any other
+/// node is returned as is.
+pub(crate) fn typed_param(node: Node, ty: crate::types::TypeInfo) -> Node {
+    match node {
+        Node::Param(_) => Node::TypeCast {
+            expr: Box::new(node),
+            ty: Cow::Owned(ty.to_sql()),
+        },
+        other => other,
+    }
+}
+
 /// What qualifies a column: its table or an alias.
 #[derive(Debug, Clone, Copy)]
 pub enum Qualifier {
@@ -168,7 +185,10 @@ pub enum Qualifier {
 }
 
 /// A function call: `name([DISTINCT] args [ORDER BY ..]) [FILTER (WHERE ..)] [OVER ..]`.
+/// Built by [`func`] and the aggregate helpers (the name is trusted SQL, so it cannot be
+/// built from a run-time string outside this crate).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FuncCall {
     /// Function name (trusted SQL; may be schema-qualified).
     pub name: Cow<'static, str>,
@@ -227,18 +247,18 @@ impl Node {
 
     /// Binding strength, for parentheses: higher binds tighter. The levels follow
     /// PostgreSQL's operator precedence table, loosest first: OR, AND, NOT, IS, comparison,
-    /// LIKE/BETWEEN/IN, other operators, `+ -`, `* / %`, unary minus, atoms.
+    /// LIKE/BETWEEN/IN, other operators, `+ -`, `* / %`, `^`, unary minus, atoms.
     fn precedence(&self) -> u8 {
         match self {
             Node::Binary { op, .. } => binary_precedence(op),
             Node::Prefix { op, .. } if *op == "NOT " => 3,
-            Node::Prefix { .. } => 10,
+            Node::Prefix { .. } => 11,
             Node::Postfix { .. } => 4,
             Node::Quantified { .. } => 5,
             Node::Between { .. } | Node::In { .. } => 6,
             // Raw SQL could be anything (`a OR b`): as an operand it is always grouped.
             Node::Seq(_) | Node::Raw(_) => 0,
-            _ => 11,
+            _ => 12,
         }
     }
 }
@@ -252,6 +272,7 @@ fn binary_precedence(op: &str) -> u8 {
         "LIKE" | "ILIKE" | "NOT LIKE" | "NOT ILIKE" => 6,
         "+" | "-" => 8,
         "*" | "/" | "%" => 9,
+        "^" => 10,
         // Every other operator (||, @>, ->, ..) is a PostgreSQL "other operator": it binds
         // tighter than comparisons and looser than arithmetic.
         _ => 7,
@@ -388,7 +409,7 @@ impl QueryFragment for Node {
                 out.push(")");
             }
             Node::TypeCast { expr, ty } => {
-                walk_child(out, expr, 11, true);
+                walk_child(out, expr, 12, true);
                 out.push("::");
                 out.push(ty);
             }
@@ -612,7 +633,7 @@ pub trait ExprExt: Expression {
     /// let sql = Account::ID.eq(7_i64).into_expr().to_sql();
     /// assert_eq!(sql.sql(), r#""accounts"."id" = $1"#);
     /// ```
-    fn eq<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn eq<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("=", self.into_node(), rhs.into_node()))
     }
     /// `self <> rhs`
@@ -624,7 +645,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."name" <> $1"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."name" <> 'Ann'"#);
     /// ```
-    fn ne<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn ne<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<>", self.into_node(), rhs.into_node()))
     }
     /// `self < rhs`
@@ -636,7 +657,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."balance" < $1"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" < 0"#);
     /// ```
-    fn lt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn lt<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<", self.into_node(), rhs.into_node()))
     }
     /// `self <= rhs`
@@ -648,7 +669,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."balance" <= $1"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" <= 0"#);
     /// ```
-    fn le<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn le<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary("<=", self.into_node(), rhs.into_node()))
     }
     /// `self > rhs`
@@ -660,7 +681,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."balance" > $1"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" > 100"#);
     /// ```
-    fn gt<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn gt<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary(">", self.into_node(), rhs.into_node()))
     }
     /// `self >= rhs`
@@ -672,7 +693,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."balance" >= $1"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" >= 100"#);
     /// ```
-    fn ge<R: AsExpression<Self::SqlType>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
+    fn ge<R: AsExpression<BaseOf<Self>>>(self, rhs: R) -> Cond<Self::Tables, R::Tables> {
         Expr::from_node(Node::binary(">=", self.into_node(), rhs.into_node()))
     }
     /// `self IS DISTINCT FROM rhs` (NULL-safe `<>`).
@@ -754,8 +775,8 @@ pub trait ExprExt: Expression {
     /// ```
     fn between<L, H>(self, low: L, high: H) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
-        L: AsExpression<Self::SqlType>,
-        H: AsExpression<Self::SqlType>,
+        L: AsExpression<BaseOf<Self>>,
+        H: AsExpression<BaseOf<Self>>,
     {
         Expr::from_node(Node::Between {
             expr: Box::new(self.into_node()),
@@ -779,8 +800,8 @@ pub trait ExprExt: Expression {
         high: H,
     ) -> Expr<Bool, Both3<Self::Tables, L::Tables, H::Tables>>
     where
-        L: AsExpression<Self::SqlType>,
-        H: AsExpression<Self::SqlType>,
+        L: AsExpression<BaseOf<Self>>,
+        H: AsExpression<BaseOf<Self>>,
     {
         Expr::from_node(Node::Between {
             expr: Box::new(self.into_node()),
@@ -804,7 +825,7 @@ pub trait ExprExt: Expression {
     fn in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
     where
         I: IntoIterator,
-        I::Item: AsExpression<Self::SqlType, Tables = NoTable>,
+        I::Item: AsExpression<BaseOf<Self>, Tables = NoTable>,
     {
         let mut list: Vec<Node> = values.into_iter().map(|v| v.into_node()).collect();
         if list.is_empty() {
@@ -831,7 +852,7 @@ pub trait ExprExt: Expression {
     fn not_in_list<I>(self, values: I) -> Expr<Bool, Self::Tables>
     where
         I: IntoIterator,
-        I::Item: AsExpression<Self::SqlType, Tables = NoTable>,
+        I::Item: AsExpression<BaseOf<Self>, Tables = NoTable>,
     {
         let mut list: Vec<Node> = values.into_iter().map(|v| v.into_node()).collect();
         if list.is_empty() {
@@ -1220,8 +1241,9 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#"CAST("accounts"."id" AS TEXT)"#);
     /// ```
     fn cast<ST: SqlType>(self) -> Expr<ST, Self::Tables> {
+        // A bare `$1` would take the target type; keep the value's own: `CAST($1::TEXT AS ..)`.
         Expr::from_node(Node::Cast {
-            expr: Box::new(self.into_node()),
+            expr: Box::new(typed_param(self.into_node(), Self::SqlType::TYPE)),
             ty: Cow::Owned(ST::TYPE.to_sql()),
         })
     }
@@ -1231,8 +1253,8 @@ pub trait ExprExt: Expression {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Account::OWNER_ID.coalesce(0_i64).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#"COALESCE("accounts"."owner_id", $1)"#);
-    /// assert_eq!(sql.debug_sql(), r#"COALESCE("accounts"."owner_id", 0)"#);
+    /// assert_eq!(sql.sql(), r#"COALESCE("accounts"."owner_id", $1::BIGINT)"#);
+    /// assert_eq!(sql.debug_sql(), r#"COALESCE("accounts"."owner_id", 0::BIGINT)"#);
     /// ```
     fn coalesce<R>(self, fallback: R) -> Expr<BaseOf<Self>, Both<Self::Tables, R::Tables>>
     where
@@ -1240,7 +1262,10 @@ pub trait ExprExt: Expression {
     {
         Expr::from_node(Node::func(
             "COALESCE",
-            vec![self.into_node(), fallback.into_node()],
+            vec![
+                self.into_node(),
+                typed_param(fallback.into_node(), <Self::SqlType as SqlType>::TYPE),
+            ],
         ))
     }
     /// A custom binary operator with a boolean result, e.g. `.op("<@", range)`; the operator
@@ -1252,7 +1277,7 @@ pub trait ExprExt: Expression {
     /// let sql = Account::NAME.op("~*", "^a").into_expr().to_sql();
     /// assert_eq!(sql.sql(), r#""accounts"."name" ~* $1"#);
     /// ```
-    fn op<R: AsExpression<Self::SqlType>>(
+    fn op<R: AsExpression<BaseOf<Self>>>(
         self,
         op: &'static str,
         rhs: R,
@@ -1265,8 +1290,8 @@ pub trait ExprExt: Expression {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Account::BALANCE.op_typed::<Int8, _>("<<", value::<Int4>(2_i32)).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#""accounts"."balance" << $1"#);
-    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" << 2"#);
+    /// assert_eq!(sql.sql(), r#""accounts"."balance" << $1::INTEGER"#);
+    /// assert_eq!(sql.debug_sql(), r#""accounts"."balance" << 2::INTEGER"#);
     /// ```
     fn op_typed<Out: SqlType, R: Expression>(
         self,
@@ -1585,7 +1610,7 @@ pub struct Case<ST, S> {
 ///     .otherwise("ok");
 /// assert_eq!(
 ///     e.into_expr().to_sql().sql(),
-///     r#"CASE WHEN "accounts"."balance" < $1 THEN $2 WHEN "accounts"."balance" = $3 THEN $4 ELSE $5 END"#
+///     r#"CASE WHEN "accounts"."balance" < $1 THEN $2::TEXT WHEN "accounts"."balance" = $3 THEN $4::TEXT ELSE $5::TEXT END"#
 /// );
 /// ```
 pub fn case<ST: SqlType>() -> Case<ST, NoTable> {
@@ -1602,8 +1627,8 @@ impl<ST: SqlType, S> Case<ST, S> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = case::<Text>().when(Account::BALANCE.lt(0_i64), "overdrawn").into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2 END"#);
-    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn' END"#);
+    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2::TEXT END"#);
+    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn'::TEXT END"#);
     /// ```
     pub fn when<C, V>(mut self, cond: C, value: V) -> Case<ST, Both3<S, C::Tables, V::Tables>>
     where
@@ -1611,7 +1636,8 @@ impl<ST: SqlType, S> Case<ST, S> {
         C::SqlType: BoolType,
         V: AsExpression<ST>,
     {
-        self.whens.push((cond.into_node(), value.into_node()));
+        self.whens
+            .push((cond.into_node(), typed_param(value.into_node(), ST::TYPE)));
         Case {
             whens: self.whens,
             _marker: PhantomData,
@@ -1623,14 +1649,14 @@ impl<ST: SqlType, S> Case<ST, S> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = case::<Text>().when(Account::BALANCE.lt(0_i64), "overdrawn").otherwise(Account::NAME).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2 ELSE "accounts"."name" END"#);
-    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn' ELSE "accounts"."name" END"#);
+    /// assert_eq!(sql.sql(), r#"CASE WHEN "accounts"."balance" < $1 THEN $2::TEXT ELSE "accounts"."name" END"#);
+    /// assert_eq!(sql.debug_sql(), r#"CASE WHEN "accounts"."balance" < 0 THEN 'overdrawn'::TEXT ELSE "accounts"."name" END"#);
     /// ```
     pub fn otherwise<V: AsExpression<ST>>(self, value: V) -> Expr<ST, Both<S, V::Tables>> {
         Expr::from_node(Node::Case {
             operand: None,
             whens: self.whens,
-            otherwise: Some(Box::new(value.into_node())),
+            otherwise: Some(Box::new(typed_param(value.into_node(), ST::TYPE))),
         })
     }
 }
@@ -1653,8 +1679,8 @@ impl<ST: SqlType, S> Expression for Case<ST, S> {
 /// ```
 /// # use orm_core::prelude::*;
 /// let sql = coalesce::<Int8, _>([alias_col::<Int8>("t", "a"), alias_col::<Int8>("t", "b"), value::<Int8>(0_i64)]).into_expr().to_sql();
-/// assert_eq!(sql.sql(), r#"COALESCE("t"."a", "t"."b", $1)"#);
-/// assert_eq!(sql.debug_sql(), r#"COALESCE("t"."a", "t"."b", 0)"#);
+/// assert_eq!(sql.sql(), r#"COALESCE("t"."a", "t"."b", $1::BIGINT)"#);
+/// assert_eq!(sql.debug_sql(), r#"COALESCE("t"."a", "t"."b", 0::BIGINT)"#);
 /// ```
 pub fn coalesce<ST: SqlType, I>(items: I) -> Expr<ST, NoTable>
 where
@@ -1663,7 +1689,10 @@ where
 {
     Expr::from_node(Node::func(
         "COALESCE",
-        items.into_iter().map(|i| i.into_node()).collect(),
+        items
+            .into_iter()
+            .map(|i| typed_param(i.into_node(), ST::TYPE))
+            .collect(),
     ))
 }
 
@@ -1696,8 +1725,8 @@ impl<ST: SqlType> Func<ST> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = func::<Int8>("greatest").call((Account::BALANCE, value::<Int8>(0_i64))).to_sql();
-    /// assert_eq!(sql.sql(), r#"greatest("accounts"."balance", $1)"#);
-    /// assert_eq!(sql.debug_sql(), r#"greatest("accounts"."balance", 0)"#);
+    /// assert_eq!(sql.sql(), r#"greatest("accounts"."balance", $1::BIGINT)"#);
+    /// assert_eq!(sql.debug_sql(), r#"greatest("accounts"."balance", 0::BIGINT)"#);
     /// assert_eq!(func::<Float8>("random").call(()).to_sql().sql(), "random()");
     /// ```
     pub fn call<A: FuncArgs>(self, args: A) -> Expr<ST, A::Tables> {
@@ -1736,18 +1765,19 @@ macro_rules! func_args {
 }
 func_args! { (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) }
 
-/// A typed value of SQL type `ST`, e.g. to use a value where no column fixes the type:
-/// `value::<Int8>(5)`.
+/// A value of SQL type `ST` as `$n::TYPE`, so the server knows its type wherever it stands
+/// (`SELECT $1`, a function argument, a CASE branch): `value::<Int8>(5)`. Same as
+/// [`typed_value`].
 ///
 /// ```
 /// # use orm_core::prelude::*;
 /// # use orm_core::__doc::*;
 /// let sql = value::<Int8>(100_i64).lt(Account::BALANCE).into_expr().to_sql();
-/// assert_eq!(sql.sql(), r#"$1 < "accounts"."balance""#);
-/// assert_eq!(sql.debug_sql(), r#"100 < "accounts"."balance""#);
+/// assert_eq!(sql.sql(), r#"$1::BIGINT < "accounts"."balance""#);
+/// assert_eq!(sql.debug_sql(), r#"100::BIGINT < "accounts"."balance""#);
 /// ```
 pub fn value<ST: SqlType>(v: impl AsExpression<ST, Tables = NoTable>) -> Expr<ST, NoTable> {
-    Expr::from_node(v.into_node())
+    Expr::from_node(typed_param(v.into_node(), ST::TYPE))
 }
 
 /// `$n::TYPE`: a bound value with an explicit type, for places the server cannot

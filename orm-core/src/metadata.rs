@@ -14,11 +14,14 @@
 //! # Generated values (the "pending object's key" decision)
 //!
 //! A model's fields are plain Rust types (`id: i64`, never `Option<i64>` for a key the server
-//! makes). Columns the server fills — `identity`, `sequence`, `server_default`, `generated`
+//! makes). Columns whose value only the server can make — `identity`, `sequence`, `generated`
 //! and `version` — are *left out* of a model INSERT and come back through `RETURNING`, so the
 //! value a new object holds in such a field (typically `Default::default()`) is never sent.
-//! See [`ColumnDef::is_server_generated`]. To write an explicit value into such a column, use
-//! the column-wise insert builder (`insert::<T>().set(T::ID, 42)`).
+//! See [`ColumnDef::is_server_generated`]. A `server_default` column is different: the
+//! object's value is sent (a Rust struct always holds one, and dropping it would lose data);
+//! its default applies to column-wise INSERTs that leave it out. To write an explicit value
+//! into a generated column, use the column-wise insert builder (`insert::<T>().set(T::ID, 42)`,
+//! with `.overriding_system_value()` for `GENERATED ALWAYS`).
 
 use std::sync::Arc;
 
@@ -209,11 +212,11 @@ pub struct ColumnDef {
 
 impl ColumnDef {
     /// Filled by the server on INSERT, so left out of a model INSERT and read back through
-    /// RETURNING: identity, named sequence, `server_default`, generated and `version` columns.
+    /// RETURNING: identity, named sequence, generated and `version` columns (see the module
+    /// docs for why `server_default` columns are not among them).
     pub fn is_server_generated(&self) -> bool {
         self.identity.is_some()
             || self.sequence.is_some()
-            || self.server_default.is_some()
             || self.generated.is_some()
             || self.version
     }

@@ -16,6 +16,15 @@ pub trait Model: Table + FromRow<Self> + Send + Sync + 'static {
     fn column_values(&self) -> Vec<Param>;
 }
 
+/// A model whose table has a primary key: statements that address one row by its key
+/// (`update::<T>().model(&obj)`) need it. Implemented by `#[derive(Model)]` when the model has
+/// a primary key.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no primary key",
+    note = "mark its key with `#[mapped(primary_key)]` on a field, or `#[mapped(primary_key(columns(..)))]`"
+)]
+pub trait HasPrimaryKey: Model {}
+
 /// `User::query()`: the SELECT of every column of a table, as in DESIGN.md's examples.
 /// Same as [`crate::query::select_from`]. In the prelude.
 pub trait QueryModel: Table {

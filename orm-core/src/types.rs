@@ -35,9 +35,15 @@
 //! A field can keep its Rust type and change the DDL with `#[mapped(sql_type = "NUMERIC(12,2)")]`
 //! (also `VARCHAR(80)`, `TIMESTAMP(3)`, `CITEXT`, ..); the marker stays the Rust type's.
 //!
-//! Nullability: `Option<T>` maps to `Nullable<ST>`. A comparison compares base types, so a
-//! `Nullable<Int8>` column can be compared with an `i64` or with an `Int8` column. An assignment
-//! (`SET`, `VALUES`) is exact: `Option<i64>` goes only into a nullable column.
+//! Nullability: `Option<T>` maps to `Nullable<ST>`.
+//! - A comparison compares base types: a `Nullable<Int8>` column compares with an `i64` or
+//!   with an `Int8` column. An `Option` value is refused there (`col = NULL` matches nothing):
+//!   use `.is_null()` or `.is_not_distinct_from(None)`.
+//! - An assigned *value* (`SET`, `VALUES`) is exact: an `Option<i64>` goes only into a
+//!   nullable column. An assigned *expression* of a nullable type is accepted in a NOT NULL
+//!   column; the server checks it.
+//! - `Option<T>` decodes any column that `T` decodes, so the columns of an outer-joined table
+//!   (NOT NULL in their table, NULL when the join found nothing) decode into `Option`s.
 
 use std::marker::PhantomData;
 
@@ -232,7 +238,6 @@ macro_rules! sql_value {
             type SqlType = $st;
         }
         impl $crate::types::FromSqlValue<$st> for $rust {}
-        impl $crate::types::FromSqlValue<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {}
         impl $crate::expr::AsExpression<$st> for $rust {
             type Tables = $crate::scope::NoTable;
             fn into_node(self) -> $crate::expr::Node {
@@ -295,7 +300,6 @@ macro_rules! borrowed_value {
 borrowed_value!(&str => String => Text, &String => String => Text, &[u8] => Vec<u8> => Bytea);
 
 impl FromSqlValue<Citext> for String {}
-impl FromSqlValue<Nullable<Citext>> for Option<String> {}
 
 // Arrays: `Vec<T>` for any element type with a mapping (`Vec<u8>` is BYTEA, above).
 impl<T: HasSqlType> HasSqlType for Vec<T> {
@@ -305,7 +309,9 @@ impl<T: HasSqlType> HasSqlType for Option<T> {
     type SqlType = Nullable<T::SqlType>;
 }
 impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {}
-impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Nullable<Array<ST>>> for Option<Vec<T>> {}
+// `Option<T>` decodes any column `T` decodes (NULL → `None`): nullable columns, and the
+// columns of an outer-joined table, whose SQL type says NOT NULL but which can be NULL there.
+impl<ST: SqlType, T: FromSqlValue<ST::NotNull>> FromSqlValue<ST> for Option<T> {}
 
 impl<ST, T> crate::expr::AsExpression<Array<ST>> for Vec<T>
 where
@@ -338,6 +344,53 @@ where
     }
 }
 
+// Slices and borrowed lists bind as arrays (copied into an owned parameter), so
+// `col.eq_any(&ids[..])` and `col.eq_any(vec!["a", "b"])` work.
+impl<ST, T> crate::expr::AsExpression<Array<ST>> for &[T]
+where
+    ST: SqlType,
+    T: HasSqlType<SqlType = ST>
+        + Clone
+        + postgres_types::ToSql
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self.to_vec())
+    }
+}
+impl<ST, T> crate::expr::AsExpression<Array<ST>> for &Vec<T>
+where
+    ST: SqlType,
+    T: HasSqlType<SqlType = ST>
+        + Clone
+        + postgres_types::ToSql
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self.clone())
+    }
+}
+impl crate::expr::AsExpression<Array<Text>> for Vec<&str> {
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self.into_iter().map(String::from).collect::<Vec<_>>())
+    }
+}
+impl crate::expr::AsExpression<Array<Text>> for &[&str] {
+    type Tables = crate::scope::NoTable;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
+    }
+}
+
 #[cfg(feature = "chrono")]
 mod chrono_types {
     use super::*;
@@ -362,14 +415,12 @@ mod json_types {
 
     sql_value! { serde_json::Value => Jsonb }
     impl FromSqlValue<Json> for serde_json::Value {}
-    impl FromSqlValue<Nullable<Json>> for Option<serde_json::Value> {}
 
     impl<T> HasSqlType for postgres_types::Json<T> {
         type SqlType = Jsonb;
     }
     impl<T: DeserializeOwned> FromSqlValue<Jsonb> for postgres_types::Json<T> {}
     impl<T: DeserializeOwned> FromSqlValue<Json> for postgres_types::Json<T> {}
-    impl<T: DeserializeOwned> FromSqlValue<Nullable<Jsonb>> for Option<postgres_types::Json<T>> {}
 
     macro_rules! json_bind {
         ($($st:ty => $v:ty),*) => {$(

@@ -4,7 +4,7 @@
 //! reused and sent across tasks, and a value bound twice (the same `Arc`) gets one `$n`.
 
 use std::any::Any;
-use std::fmt::{self, Debug, Write as _};
+use std::fmt::{self, Debug};
 use std::sync::Arc;
 
 use postgres_types::ToSql;
@@ -59,12 +59,12 @@ pub(crate) fn write_literal(out: &mut String, value: &dyn BindValue) {
     macro_rules! plain {
         ($($t:ty),*) => {$(
             if let Some(v) = any.downcast_ref::<$t>() {
-                let _ = write!(out, "{v}");
+                write_number(out, &v.to_string());
                 return;
             }
             if let Some(v) = any.downcast_ref::<Option<$t>>() {
                 match v {
-                    Some(v) => { let _ = write!(out, "{v}"); }
+                    Some(v) => write_number(out, &v.to_string()),
                     None => out.push_str("NULL"),
                 }
                 return;
@@ -93,6 +93,17 @@ pub(crate) fn write_literal(out: &mut String, value: &dyn BindValue) {
         out.push_str("NULL");
     } else {
         quote_literal_into(out, &text);
+    }
+}
+
+/// A negative number in parentheses, so `-` before it never makes `--` (a comment).
+fn write_number(out: &mut String, text: &str) {
+    if text.starts_with('-') {
+        out.push('(');
+        out.push_str(text);
+        out.push(')');
+    } else {
+        out.push_str(text);
     }
 }
 

@@ -185,6 +185,7 @@ impl Database {
     {
         let sql = statement.compile();
         async move {
+            let sql = sql?;
             let mut conn = self.connection().await?;
             executor::execute(conn.target(Token(())), &sql).await
         }
@@ -198,6 +199,7 @@ impl Database {
     {
         let sql = query.compile();
         async move {
+            let sql = sql?;
             let mut conn = self.connection().await?;
             executor::fetch_all::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }
@@ -211,6 +213,7 @@ impl Database {
     {
         let sql = query.compile();
         async move {
+            let sql = sql?;
             let mut conn = self.connection().await?;
             executor::fetch_one::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }
@@ -227,6 +230,7 @@ impl Database {
     {
         let sql = query.compile();
         async move {
+            let sql = sql?;
             let mut conn = self.connection().await?;
             executor::fetch_optional::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }

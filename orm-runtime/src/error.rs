@@ -8,6 +8,7 @@
 use std::fmt;
 
 use orm_core::ddl::DdlError;
+use orm_core::query::InvalidStatement;
 use orm_core::row::DecodeError;
 use tokio_postgres::error::SqlState;
 
@@ -42,6 +43,9 @@ pub enum Error {
     LocalServer(String),
     /// `create_all` or `drop_all` could not plan the DDL (for example a foreign-key cycle).
     Ddl(DdlError),
+    /// The statement cannot be sent as built (for example an UPDATE that sets nothing); it
+    /// was refused before reaching the server.
+    Statement(InvalidStatement),
 }
 
 impl Error {
@@ -136,6 +140,7 @@ impl fmt::Display for Error {
             Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
             Error::LocalServer(msg) => write!(f, "the local PostgreSQL server failed: {msg}"),
             Error::Ddl(e) => write!(f, "cannot plan the DDL: {e}"),
+            Error::Statement(e) => write!(f, "invalid statement: {e}"),
         }
     }
 }
@@ -145,6 +150,12 @@ impl std::error::Error for Error {}
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(e)
+    }
+}
+
+impl From<InvalidStatement> for Error {
+    fn from(e: InvalidStatement) -> Self {
+        Error::Statement(e)
     }
 }
 

@@ -76,7 +76,7 @@ pub trait Executor: sealed::Sealed + Send {
     {
         let sql = statement.compile();
         let target = self.target(Token(()));
-        async move { execute(target, &sql).await }
+        async move { execute(target, &sql?).await }
     }
 
     /// Runs a query and decodes every row into `R`.
@@ -87,7 +87,7 @@ pub trait Executor: sealed::Sealed + Send {
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_all::<R, Q::Selection>(target, &sql).await }
+        async move { fetch_all::<R, Q::Selection>(target, &sql?).await }
     }
 
     /// Runs a query and decodes its first row; [`Error::RowNotFound`] when there is none.
@@ -99,7 +99,7 @@ pub trait Executor: sealed::Sealed + Send {
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_one::<R, Q::Selection>(target, &sql).await }
+        async move { fetch_one::<R, Q::Selection>(target, &sql?).await }
     }
 
     /// Runs a query and decodes its first row, if any.
@@ -113,7 +113,7 @@ pub trait Executor: sealed::Sealed + Send {
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_optional::<R, Q::Selection>(target, &sql).await }
+        async move { fetch_optional::<R, Q::Selection>(target, &sql?).await }
     }
 
     /// [`fetch_one`](Executor::fetch_one) for a query selecting one column (`SELECT count(*)

@@ -443,3 +443,67 @@ async fn tablespaces_for_tables_and_indexes() {
         assert!(err.to_string().contains("mapped_test_space"), "{err}");
     }
 }
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "parents", schema = "ddl_app")]
+pub struct SchemaParent {
+    #[mapped(
+        primary_key,
+        sequence(name = "parent_ids", schema = "ddl_app", start = 7)
+    )]
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "children", schema = "ddl_app", inherits("ddl_app.parents"))]
+pub struct SchemaChild {
+    pub id: i64,
+    pub name: String,
+    #[mapped(references(SchemaParent::ID))]
+    pub parent_id: Option<i64>,
+}
+
+#[tokio::test]
+async fn schema_qualified_tables_sequences_and_inheritance_order() {
+    let db = test_db("ddl_schema").await;
+    db.execute_sql("CREATE SCHEMA IF NOT EXISTS ddl_app")
+        .await
+        .unwrap();
+    // Child first: create_all still creates the INHERITS parent first.
+    db.create_all(&[SchemaChild::TABLE, SchemaParent::TABLE], false)
+        .await
+        .unwrap();
+    let p: SchemaParent = db
+        .fetch_one(
+            &insert::<SchemaParent>()
+                .model(&SchemaParent {
+                    id: 0,
+                    name: "p".into(),
+                })
+                .returning_model(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.id, 7);
+    db.execute(
+        &insert::<SchemaChild>()
+            .set(SchemaChild::ID, 1_i64)
+            .set(SchemaChild::NAME, "c")
+            .set(SchemaChild::PARENT_ID, Some(p.id)),
+    )
+    .await
+    .unwrap();
+    let n: i64 = db.fetch_one(&SchemaParent::query().count()).await.unwrap();
+    assert_eq!(n, 2, "the child row is seen through the parent");
+    db.drop_all(&[SchemaChild::TABLE, SchemaParent::TABLE], false)
+        .await
+        .unwrap();
+    let left: i64 = db
+        .fetch_one(&raw_query::<Int8>(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'ddl_app'::regnamespace",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

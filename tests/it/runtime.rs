@@ -24,8 +24,8 @@ use crate::support::{server_url, test_db, test_db_with};
 struct RawQuery<S>(CompiledSql, PhantomData<fn() -> S>);
 
 impl<S> Statement for RawQuery<S> {
-    fn compile(&self) -> CompiledSql {
-        self.0.clone()
+    fn compile(&self) -> Result<CompiledSql, mapped::orm_core::query::InvalidStatement> {
+        Ok(self.0.clone())
     }
 }
 

@@ -592,15 +592,15 @@ async fn insert_every_form_and_returning() {
     let db = test_db("inserts").await;
     db.create_all(&[Event::TABLE], false).await.unwrap();
 
-    // A model INSERT leaves out identity / server_default / generated columns and gets
-    // them back through RETURNING.
+    // A model INSERT leaves out identity and generated columns and gets them back through
+    // RETURNING; a server_default column gets the object's value.
     let e: Event = db
         .fetch_one(
             &insert::<Event>()
                 .model(&Event {
                     id: 0,
                     kind: "click".into(),
-                    state: String::new(),
+                    state: "open".into(),
                     updated_at: chrono::Utc::now(),
                     kind_upper: String::new(),
                     note: None,
@@ -610,7 +610,7 @@ async fn insert_every_form_and_returning() {
         .await
         .unwrap();
     assert_eq!(e.id, 100);
-    assert_eq!(e.state, "new");
+    assert_eq!(e.state, "open");
     assert_eq!(e.kind_upper, "CLICK");
 
     // Column-wise single row: the Rust-side default fills `kind`.
@@ -623,6 +623,16 @@ async fn insert_every_form_and_returning() {
         .await
         .unwrap();
     assert_eq!((id, kind.as_str()), (101, "generic"));
+    // ... and the server_default fills `state` when a column-wise INSERT leaves it out.
+    let state: String = db
+        .fetch_one(
+            &Event::query()
+                .select(Event::STATE)
+                .filter(Event::ID.eq(101_i64)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(state, "new");
 
     // Typed multi-row VALUES.
     let n = db
@@ -895,4 +905,175 @@ async fn tricky_sql_shapes_run() {
     assert!(inserted.is_empty());
     let total: i64 = db.fetch_one(&Account::query().count()).await.unwrap();
     assert_eq!(total, 5);
+}
+
+/// The review's findings, run for real.
+#[tokio::test]
+async fn set_operations_keep_their_grouping() {
+    let db = setup("set_grouping").await;
+    let names = || Account::query().select(Account::NAME);
+    let nothing = || {
+        Owner::query()
+            .select(Owner::NAME)
+            .filter(Owner::NAME.eq("nobody"))
+    };
+    // ((a UNION b) INTERSECT nothing) is empty; a UNION (b INTERSECT nothing) would not be.
+    let rows: Vec<String> = db
+        .fetch_all(
+            &names()
+                .union(Owner::query().select(Owner::NAME))
+                .intersect(nothing()),
+        )
+        .await
+        .unwrap();
+    assert!(rows.is_empty(), "{rows:?}");
+    // The first operand keeps its own ORDER BY / LIMIT.
+    let rows: Vec<String> = db
+        .fetch_all(
+            &names()
+                .order_by(Account::NAME)
+                .limit(1)
+                .union_all(Owner::query().select(Owner::NAME))
+                .order_by(Account::NAME),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, ["a1", "ann", "bob", "cyd"]);
+}
+
+#[tokio::test]
+async fn typed_parameters_where_the_server_cannot_infer() {
+    let db = setup("typed_params").await;
+    let v: i64 = db
+        .fetch_one(&select(value::<Text>("5").cast::<Int8>()))
+        .await
+        .unwrap();
+    assert_eq!(v, 5);
+    let v: i64 = db
+        .fetch_one(&select(
+            case::<Int8>()
+                .when(value::<Bool>(true), 1_i64)
+                .otherwise(0_i64),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    let v: i64 = db
+        .fetch_one(&select(coalesce::<Int8, _>([2_i64, 3])))
+        .await
+        .unwrap();
+    assert_eq!(v, 2);
+    let v: i64 = db.fetch_one(&select(value::<Int8>(5_i64))).await.unwrap();
+    assert_eq!(v, 5);
+    // Slices and borrowed lists bind as one array.
+    let ids: Vec<i64> = db
+        .fetch_all(&Account::query().select(Account::ID))
+        .await
+        .unwrap();
+    let n: i64 = db
+        .fetch_one(
+            &Account::query()
+                .select(count_star())
+                .filter(Account::ID.eq_any(&ids[..2])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let n: i64 = db
+        .fetch_one(
+            &Account::query()
+                .select(count_star())
+                .filter(Account::NAME.eq_any(vec!["a1", "b1"])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn outer_join_columns_decode_into_options() {
+    let db = setup("outer_options").await;
+    let rows: Vec<(String, Option<String>)> = db
+        .fetch_all(
+            &Account::query()
+                .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
+                .select((Account::NAME, Owner::NAME))
+                .order_by(Account::NAME),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0], ("a1".to_owned(), Some("ann".to_owned())));
+    assert_eq!(rows[4], ("orphan".to_owned(), None));
+}
+
+#[tokio::test]
+async fn insert_and_update_edge_cases() {
+    let db = test_db("dml_edges").await;
+    db.create_all(&[Owner::TABLE, Event::TABLE], false)
+        .await
+        .unwrap();
+    // `set` on a model INSERT gives that column for every row; no row is lost.
+    let a = Owner {
+        id: 0,
+        name: "a".into(),
+    };
+    let b = Owner {
+        id: 0,
+        name: "b".into(),
+    };
+    let names: Vec<String> = db
+        .fetch_all(
+            &insert::<Owner>()
+                .models([&a, &b])
+                .set(Owner::NAME, "zed")
+                .returning(Owner::NAME),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names, ["zed", "zed"]);
+    // A model UPDATE leaves `on_update` columns to their own value.
+    let e: Event = db
+        .fetch_one(&insert::<Event>().set(Event::KIND, "k").returning_model())
+        .await
+        .unwrap();
+    db.execute_sql("SELECT pg_sleep(0.01)").await.unwrap();
+    let mut changed = e.clone();
+    changed.note = Some("n".into());
+    let after: Event = db
+        .fetch_one(&update::<Event>().model(&changed).returning_model())
+        .await
+        .unwrap();
+    assert_eq!(after.note.as_deref(), Some("n"));
+    assert!(after.updated_at > e.updated_at, "on_update = now() applied");
+    // An UPDATE that sets nothing is refused before it reaches the server.
+    let err = db
+        .execute(&update::<Owner>().filter(Owner::ID.eq(1_i64)))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sets no column"), "{err}");
+}
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "all_generated")]
+pub struct AllGenerated {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    #[mapped(version)]
+    pub version: i32,
+}
+
+#[tokio::test]
+async fn model_insert_of_only_generated_columns() {
+    let db = test_db("all_generated").await;
+    db.create_all(&[AllGenerated::TABLE], false).await.unwrap();
+    let x = AllGenerated { id: 0, version: 0 };
+    let rows: Vec<AllGenerated> = db
+        .fetch_all(&insert::<AllGenerated>().models([&x, &x]).returning_model())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.id, r.version)).collect::<Vec<_>>(),
+        [(1, 1), (2, 1)]
+    );
 }

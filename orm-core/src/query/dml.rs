@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::select::{SelectList, and_nodes, model_nodes, walk_ctes};
-use super::{AnySubQuery, ReturnsRows, Statement};
+use super::{AnySubQuery, InvalidStatement, ReturnsRows, Statement};
 use crate::column::Column;
 use crate::expr::{AsExpression, Expression, Node};
 use crate::metadata::{OnUpdate, Table, TableDef};
@@ -84,8 +84,8 @@ impl<T: Table, R> std::fmt::Debug for Insert<T, R> {
 /// [`Insert::set`] (one row, column by column), [`Insert::columns`] + `values` (typed rows),
 /// [`Insert::columns`] + `select` (`INSERT .. SELECT`) or [`Insert::default_values`].
 ///
-/// A model INSERT leaves out the columns the server fills (identity, sequence,
-/// `server_default`, generated, version; see [`crate::metadata`]) — read them back with
+/// A model INSERT leaves out the columns only the server fills (identity, sequence,
+/// generated, version; see [`crate::metadata`]) — read them back with
 /// [`Insert::returning_model`].
 ///
 /// ```
@@ -294,8 +294,8 @@ impl<T: Table, R> Insert<T, R> {
     ///     .columns((Account::OWNER_ID, Account::NAME, Account::BALANCE))
     ///     .select(select_from_name("o").select((alias_col::<Int8>("o", "id"), alias_col::<Text>("o", "name"), value::<Int8>(0_i64))));
     /// let sql = q.to_sql();
-    /// assert_eq!(sql.sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE $1) INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", $2 FROM "o""#);
-    /// assert_eq!(sql.debug_sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE 'A%') INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", 0 FROM "o""#);
+    /// assert_eq!(sql.sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE $1) INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", $2::BIGINT FROM "o""#);
+    /// assert_eq!(sql.debug_sql(), r#"WITH "o" AS (SELECT "owners"."id", "owners"."name" FROM "owners" WHERE "owners"."name" LIKE 'A%') INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "o"."id", "o"."name", 0::BIGINT FROM "o""#);
     /// ```
     pub fn with(mut self, cte: Cte) -> Self {
         self.ctes.push(cte);
@@ -346,8 +346,28 @@ impl<T: Table, R> Insert<T, R> {
             _ => Vec::new(),
         };
         if !self.single.is_empty() {
-            columns = self.single.iter().map(|(c, _)| *c).collect();
-            rows = vec![self.single.iter().map(|(_, n)| n.clone()).collect()];
+            if rows.is_empty() && !self.explicit_rows {
+                columns.clear();
+                rows.push(Vec::new());
+            }
+            // With model or typed rows, `set` gives that column's value for every row.
+            for (name, node) in &self.single {
+                match columns.iter().position(|c| c == name) {
+                    Some(i) => {
+                        for row in &mut rows {
+                            if let Some(slot) = row.get_mut(i) {
+                                *slot = node.clone();
+                            }
+                        }
+                    }
+                    None => {
+                        columns.push(name);
+                        for row in &mut rows {
+                            row.push(node.clone());
+                        }
+                    }
+                }
+            }
         }
         // Rust-side defaults for the columns no row gives.
         if !rows.is_empty() {
@@ -399,6 +419,11 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 let nulls = vec!["NULL"; columns.len()];
                 out.push(&nulls.join(", "));
                 out.push(" WHERE false");
+            } else if columns.is_empty() {
+                // Every column is filled by the server: one DEFAULT per row.
+                out.push(" VALUES ");
+                let defaults = vec!["(DEFAULT)"; rows.len()];
+                out.push(&defaults.join(", "));
             } else {
                 out.push(" VALUES ");
                 out.push_list(&rows, ", ", |out, row| {
@@ -420,8 +445,8 @@ fn walk_returning(items: &[Node], out: &mut SqlWriter) {
 }
 
 impl<T: Table, R> Statement for Insert<T, R> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        Ok(self.to_sql())
     }
 }
 
@@ -556,7 +581,7 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
     ///     .select(select_from::<Owner>().select((Owner::NAME, value::<Int8>(0_i64))));
     /// assert_eq!(
     ///     q.to_sql().sql(),
-    ///     r#"INSERT INTO "accounts" ("name", "balance") SELECT "owners"."name", $1 FROM "owners""#
+    ///     r#"INSERT INTO "accounts" ("name", "balance") SELECT "owners"."name", $1::BIGINT FROM "owners""#
     /// );
     /// ```
     pub fn select<Q>(mut self, query: Q) -> Insert<T, R>
@@ -625,8 +650,8 @@ impl<T: Table, C, R> QueryFragment for InsertColumns<T, C, R> {
 }
 
 impl<T: Table, C, R> Statement for InsertColumns<T, C, R> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        Ok(self.to_sql())
     }
 }
 
@@ -772,7 +797,7 @@ impl<T: Table, L, R> Update<T, L, R> {
                     rhs: Box::new(Node::Param(v.clone())),
                 };
                 key = Some(and_nodes(key, cond));
-            } else if col.generated.is_none() && col.identity.is_none() {
+            } else if col.generated.is_none() && col.identity.is_none() && col.on_update.is_none() {
                 self.push_set(col.name, Node::Param(v.clone()));
             }
         }
@@ -933,8 +958,17 @@ impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
 }
 
 impl<T: Table, L, R> Statement for Update<T, L, R> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        let on_update = T::TABLE.columns.iter().any(|c| c.on_update.is_some());
+        if self.sets.is_empty() && !on_update {
+            return Err(InvalidStatement {
+                message: format!(
+                    "UPDATE \"{}\" sets no column: add `.set(..)`",
+                    T::TABLE.name
+                ),
+            });
+        }
+        Ok(self.to_sql())
     }
 }
 
@@ -1140,8 +1174,8 @@ impl<T: Table, L, R> QueryFragment for Delete<T, L, R> {
 }
 
 impl<T: Table, L, R> Statement for Delete<T, L, R> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        Ok(self.to_sql())
     }
 }
 

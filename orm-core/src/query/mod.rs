@@ -8,9 +8,24 @@ use crate::writer::{CompiledSql, QueryFragment};
 
 /// A statement that can be sent to the server.
 pub trait Statement {
-    /// SQL text and parameters.
-    fn compile(&self) -> CompiledSql;
+    /// SQL text and parameters, or why the statement cannot be sent as built.
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement>;
 }
+
+/// A statement that cannot be sent as built, e.g. an UPDATE that sets no column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidStatement {
+    /// What is wrong, for the user.
+    pub message: String,
+}
+
+impl std::fmt::Display for InvalidStatement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InvalidStatement {}
 
 /// A statement that returns rows whose shape is `Self::Selection` (a SQL type marker, a
 /// model type, or a tuple of those): a SELECT, or a DML statement with RETURNING.
@@ -40,8 +55,8 @@ pub use dml::{
     Update, delete, insert, update,
 };
 pub use select::{
-    AllColumns, Cte, JoinOn, Label, Select, SelectList, Star, TableFn, all_columns, cte, select,
-    select_from, select_from_fn, select_from_name, select_from_subquery, table_fn,
+    AllColumns, Cte, JoinOn, Label, Labeled, Select, SelectList, Star, TableFn, all_columns, cte,
+    select, select_from, select_from_fn, select_from_name, select_from_subquery, table_fn,
 };
 
 #[cfg(test)]
@@ -128,8 +143,8 @@ impl<S> QueryFragment for RawQuery<S> {
 }
 
 impl<S> Statement for RawQuery<S> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        Ok(self.to_sql())
     }
 }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::{AnySubQuery, ReturnsRows, Statement, SubQuery};
+use super::{AnySubQuery, InvalidStatement, ReturnsRows, Statement, SubQuery};
 use crate::expr::{Expr, Expression, Node, OrderItem, OrderList, Qualifier};
 use crate::metadata::{Table, TableDef};
 use crate::scope::{Both, Cons, Nil, NoTable, TablesIn};
@@ -54,7 +54,9 @@ pub(crate) struct SelectCore {
     limit: Option<Node>,
     offset: Option<Node>,
     locks: Vec<Lock>,
-    set_ops: Vec<(&'static str, SelectCore)>,
+    /// `(left) OP (right)`: this query is a set operation; its own ORDER BY / LIMIT / locks
+    /// apply to the whole, and each operand keeps its own inside its parentheses.
+    compound: Option<Box<(SelectCore, &'static str, SelectCore)>>,
 }
 
 /// An item of a FROM list.
@@ -233,8 +235,8 @@ impl TableFn {
     ///     .typed_column::<Int4>("a")
     ///     .typed_column::<Text>("b");
     /// let sql = select_from_fn(r.clone()).select((r.col::<Int4>("a"), r.col::<Text>("b"))).to_sql();
-    /// assert_eq!(sql.sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST($1 AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
-    /// assert_eq!(sql.debug_sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST('{"a": 1, "b": "x"}' AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
+    /// assert_eq!(sql.sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST($1::TEXT AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "r"."a", "r"."b" FROM json_to_record(CAST('{"a": 1, "b": "x"}'::TEXT AS JSON)) AS "r"("a" INTEGER, "b" TEXT)"#);
     /// ```
     pub fn typed_column<ST: SqlType>(mut self, name: &'static str) -> Self {
         self.columns.push((name, Some(ST::TYPE.to_sql())));
@@ -674,8 +676,8 @@ impl<L, S> Select<L, S> {
     ///     .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
     ///     .select((Account::NAME, Owner::NAME.coalesce("-")));
     /// let sql = q.to_sql();
-    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", $1) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
-    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", '-') FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", $1::TEXT) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
+    /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", '-'::TEXT) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
     /// ```
     pub fn left_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
     where
@@ -1099,8 +1101,14 @@ impl<L, S> Select<L, S> {
         self
     }
 
+    /// Builds a tree: `a.union(b).intersect(c)` is `((a) UNION (b)) INTERSECT (c)`, whatever
+    /// PostgreSQL's precedence of the operators.
     fn set_op<L2>(mut self, op: &'static str, other: Select<L2, S>) -> Self {
-        self.core.set_ops.push((op, other.core));
+        let left = std::mem::take(&mut self.core);
+        self.core = SelectCore {
+            compound: Some(Box::new((left, op, other.core))),
+            ..Default::default()
+        };
         self
     }
     /// `(this) UNION (other)`
@@ -1346,24 +1354,23 @@ pub(crate) fn walk_ctes(ctes: &[Cte], recursive: bool, out: &mut SqlWriter) {
 impl QueryFragment for SelectCore {
     fn walk(&self, out: &mut SqlWriter) {
         walk_ctes(&self.ctes, self.recursive, out);
-        if self.set_ops.is_empty() {
-            self.walk_body(out);
-            self.walk_tail(out);
-        } else {
-            // `(a) UNION (b) ORDER BY ..`: each operand in parentheses so that its own ORDER BY
-            // and LIMIT stay its own; this query's ORDER BY / LIMIT apply to the whole.
-            out.push("(");
-            self.walk_body(out);
-            out.push(")");
-            for (op, other) in &self.set_ops {
-                out.push(" ");
+        match &self.compound {
+            None => {
+                self.walk_body(out);
+                self.walk_tail(out);
+            }
+            Some(compound) => {
+                let (left, op, right) = &**compound;
+                out.push("(");
+                left.walk(out);
+                out.push(") ");
                 out.push(op);
                 out.push(" (");
-                other.walk(out);
+                right.walk(out);
                 out.push(")");
+                // ORDER BY of a set operation may only name output columns: unqualified.
+                out.with_qualify(false, |out| self.walk_tail(out));
             }
-            // ORDER BY of a set operation may only name output columns: unqualified.
-            out.with_qualify(false, |out| self.walk_tail(out));
         }
     }
 }
@@ -1375,8 +1382,8 @@ impl<L, S> QueryFragment for Select<L, S> {
 }
 
 impl<L, S> Statement for Select<L, S> {
-    fn compile(&self) -> CompiledSql {
-        self.to_sql()
+    fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        Ok(self.to_sql())
     }
 }
 
@@ -1400,21 +1407,36 @@ impl<L: 'static, S: 'static> AnySubQuery for Select<L, S> {
 
 /// Adds `AS "label"` to a select-list item: `count_star().label("n")`.
 pub trait Label: Expression {
-    /// `expr AS "name"` (only meaningful in a select list).
-    ///
-    /// ```
-    /// # use orm_core::prelude::*;
-    /// # use orm_core::__doc::*;
-    /// let q = select_from::<Account>().select((Account::OWNER_ID, count_star().label("n"))).group_by(Account::OWNER_ID);
-    /// let sql = q.to_sql();
-    /// assert_eq!(sql.sql(), r#"SELECT "accounts"."owner_id", count(*) AS "n" FROM "accounts" GROUP BY "accounts"."owner_id""#);
-    /// assert!(sql.params().is_empty());
-    /// ```
-    fn label(self, name: &'static str) -> Expr<Self::SqlType, Self::Tables> {
-        Expr::from_node(Node::Seq(vec![
-            self.into_node(),
-            Node::Raw(Cow::Owned(format!(" AS {}", quote_ident(name)))),
-        ]))
+    /// `expr AS "name"`. The result can only be selected (not compared or ordered by), since
+    /// `AS` is valid nowhere else.
+    fn label(self, name: &'static str) -> Labeled<Self::SqlType, Self::Tables> {
+        Labeled {
+            node: Node::Seq(vec![
+                self.into_node(),
+                Node::Raw(Cow::Owned(format!(" AS {}", quote_ident(name)))),
+            ]),
+            _marker: PhantomData,
+        }
     }
 }
 impl<E: Expression> Label for E {}
+
+/// A labeled select-list item; see [`Label::label`].
+pub struct Labeled<ST, S> {
+    node: Node,
+    _marker: PhantomData<fn() -> (ST, S)>,
+}
+
+impl<ST, S> std::fmt::Debug for Labeled<ST, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Labeled").field(&self.node).finish()
+    }
+}
+
+impl<ST, S> SelectList for Labeled<ST, S> {
+    type Selection = ST;
+    type Tables = S;
+    fn into_nodes(self) -> Vec<Node> {
+        vec![self.node]
+    }
+}

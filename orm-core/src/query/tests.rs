@@ -159,7 +159,7 @@ fn functions_casts_and_coalesce() {
     let e = Account::OWNER_ID.coalesce(0_i64).cast::<Text>().concat("!");
     assert_eq!(
         e.to_sql().sql(),
-        r#"CAST(COALESCE("accounts"."owner_id", $1) AS TEXT) || $2"#
+        r#"CAST(COALESCE("accounts"."owner_id", $1::BIGINT) AS TEXT) || $2"#
     );
     let e = upper(Account::NAME).concat(lower(Account::NAME));
     assert_eq!(
@@ -175,7 +175,7 @@ fn functions_casts_and_coalesce() {
     let e = array::<Int8, _>([1_i64, 2]);
     assert_eq!(e.to_sql().sql(), "ARRAY[$1, $2]::BIGINT[]");
     let e = coalesce::<Int8, _>([1_i64, 2]);
-    assert_eq!(e.to_sql().sql(), "COALESCE($1, $2)");
+    assert_eq!(e.to_sql().sql(), "COALESCE($1::BIGINT, $2::BIGINT)");
     let e = case::<Int8>().when(Account::ID.eq(1_i64), Account::BALANCE);
     assert_eq!(
         e.into_expr().to_sql().sql(),
@@ -322,8 +322,8 @@ fn set_operations_with_outer_order_and_limit() {
     assert_eq!(
         q.to_sql().sql(),
         concat!(
-            r#"(SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
-            r#"INTERSECT ALL (SELECT "owners"."name" FROM "owners" LIMIT $1) EXCEPT (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
+            r#"(((SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners" LIMIT $1)) "#,
+            r#"INTERSECT ALL (SELECT "owners"."name" FROM "owners" LIMIT $1)) EXCEPT (SELECT "owners"."name" FROM "owners" LIMIT $1) "#,
             r#"ORDER BY "name" LIMIT $2"#
         )
     );
@@ -331,13 +331,10 @@ fn set_operations_with_outer_order_and_limit() {
 
 #[test]
 fn table_functions_lateral_and_column_definitions() {
-    let rec = table_fn(
-        "json_to_record",
-        (raw::<Json>("'{\"a\": 1}'::json"),),
-    )
-    .alias("x", [])
-    .typed_column::<Int4>("a")
-    .typed_column::<Text>("b");
+    let rec = table_fn("json_to_record", (raw::<Json>("'{\"a\": 1}'::json"),))
+        .alias("x", [])
+        .typed_column::<Int4>("a")
+        .typed_column::<Text>("b");
     let q = select_from_fn(rec.clone()).select((rec.col::<Int4>("a"), rec.col::<Text>("b")));
     assert_eq!(
         q.to_sql().sql(),

@@ -594,6 +594,12 @@ impl<'a> Gen<'a> {
             let clone = respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty));
             quote!(#bind(#clone(&self.#member)))
         });
+        let has_pk = self.table.primary_key.is_some().then(|| {
+            quote! {
+                #[automatically_derived]
+                impl #krate::model::HasPrimaryKey for #ident {}
+            }
+        });
         quote! {
             #[automatically_derived]
             impl #krate::model::Model for #ident {
@@ -601,6 +607,7 @@ impl<'a> Gen<'a> {
                     ::std::vec::Vec::from([#(#values),*])
                 }
             }
+            #has_pk
         }
     }
 
