@@ -281,6 +281,26 @@ impl fmt::Display for DbError {
         if let Some(hint) = &self.hint {
             write!(f, "\nHINT: {hint}")?;
         }
+        // Where it happened, as the server reported it.
+        let mut at = Vec::new();
+        if let Some(table) = &self.table {
+            at.push(match &self.schema {
+                Some(schema) => format!("table {schema}.{table}"),
+                None => format!("table {table}"),
+            });
+        }
+        if let Some(column) = &self.column {
+            at.push(format!("column {column}"));
+        }
+        if let Some(constraint) = &self.constraint {
+            at.push(format!("constraint {constraint}"));
+        }
+        if !at.is_empty() {
+            write!(f, "\nAT: {}", at.join(", "))?;
+        }
+        if let Some(sql) = &self.sql {
+            write!(f, "\nSQL: {sql}")?;
+        }
         Ok(())
     }
 }

@@ -294,6 +294,14 @@ async fn unique_violation_reports_sqlstate_table_and_constraint() {
     assert_eq!(err.code(), Some(&SqlState::UNIQUE_VIOLATION));
     assert_eq!(err.code().map(SqlState::code), Some("23505"));
     assert_eq!(err.constraint(), Some("people_name_key"));
+    // The message a log shows names the table, the constraint and the statement too.
+    let shown = err.to_string();
+    assert!(shown.contains("SQLSTATE 23505"), "{shown}");
+    assert!(
+        shown.contains("people") && shown.contains("constraint people_name_key"),
+        "{shown}"
+    );
+    assert!(shown.contains("\nSQL: "), "{shown}");
     let db_err = err.as_db_error().unwrap();
     assert_eq!(db_err.table(), Some("people"));
     assert!(db_err.schema().unwrap().starts_with("t_unique_"));
