@@ -172,3 +172,16 @@ impl crate::model::Model for Owner {
         ]
     }
 }
+
+impl crate::row::FromRow<Account> for Option<Account> {
+    fn from_row(
+        row: &dyn crate::row::SqlRow,
+        idx: &mut usize,
+    ) -> Result<Self, crate::row::DecodeError> {
+        if crate::row::all_null(row, *idx, 4) {
+            *idx += 4;
+            return Ok(None);
+        }
+        <Account as crate::row::FromRow<Account>>::from_row(row, idx).map(Some)
+    }
+}

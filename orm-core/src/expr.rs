@@ -603,7 +603,7 @@ impl<T: Table, ST: SqlType> Expression for Column<T, ST> {
     type Tables = T;
     fn into_node(self) -> Node {
         Node::Column {
-            table: Qualifier::Table(T::TABLE),
+            table: crate::metadata::TableRef::of::<T>().qualifier(),
             name: self.name(),
         }
     }

@@ -36,6 +36,51 @@ use crate::value::BindValue;
 pub trait Table: Sized + Send + Sync + 'static {
     /// The table's metadata.
     const TABLE: &'static TableDef;
+    /// The alias this type stands for (`FROM categories AS parent`); `None` for the table
+    /// itself. Set by [`alias!`](crate::alias).
+    const ALIAS: Option<&'static str> = None;
+}
+
+/// A table as a statement names it: `"schema"."name"`, or `"schema"."name" AS "alias"` with
+/// its columns qualified by the alias.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRef {
+    /// The table.
+    pub def: &'static TableDef,
+    /// Its alias in the statement.
+    pub alias: Option<&'static str>,
+}
+
+impl TableRef {
+    /// The table (or alias) `T`.
+    pub fn of<T: Table>() -> Self {
+        TableRef {
+            def: T::TABLE,
+            alias: T::ALIAS,
+        }
+    }
+
+    /// What qualifies its columns.
+    pub fn qualifier(&self) -> crate::expr::Qualifier {
+        match self.alias {
+            Some(a) => crate::expr::Qualifier::Alias(a),
+            None => crate::expr::Qualifier::Table(self.def),
+        }
+    }
+
+    /// `"schema"."name"[ AS "alias"]`
+    pub fn write(&self, out: &mut crate::writer::SqlWriter) {
+        out.push(&self.def.qualified_name());
+        if let Some(a) = self.alias {
+            out.push(" AS ");
+            out.push_ident(a);
+        }
+    }
+
+    /// The name a lock clause (`FOR UPDATE OF ..`) uses: the alias, or the bare table name.
+    pub fn lock_name(&self) -> &'static str {
+        self.alias.unwrap_or(self.def.name)
+    }
 }
 
 /// Produces a fresh value for a column (a Rust-side default or an `on_update` value).
@@ -511,4 +556,67 @@ impl IndexElement {
             nulls: None,
         }
     }
+}
+
+/// Declares a table alias: a marker type that stands for model `T` under another name, for
+/// self-joins and for correlated subqueries on the same table.
+///
+/// `alias!(pub Parent = Category as "parent")` declares `Parent`. It is a [`Table`] (so the
+/// compile-time table checks treat it as a table of its own). `Parent::col(Category::ID)` is
+/// its column, written `"parent"."id"`, and `all_columns::<Parent>()` decodes into `Category`
+/// (or `Option<Category>` after an outer join).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// orm_core::alias!(pub Owning = Account as "owning");
+/// let q = select_from::<Account>()
+///     .left_join::<Owning, _>(Owning::col(Account::ID).eq(Account::OWNER_ID))
+///     .select((Account::NAME, Owning::col(Account::NAME)));
+/// assert_eq!(
+///     q.to_sql().sql(),
+///     r#"SELECT "accounts"."name", "owning"."name" FROM "accounts" LEFT JOIN "accounts" AS "owning" ON "owning"."id" = "accounts"."owner_id""#
+/// );
+/// ```
+#[macro_export]
+macro_rules! alias {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $table:ty as $sql:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $crate::metadata::Table for $name {
+            const TABLE: &'static $crate::metadata::TableDef =
+                <$table as $crate::metadata::Table>::TABLE;
+            const ALIAS: ::std::option::Option<&'static str> = ::std::option::Option::Some($sql);
+        }
+
+        impl $name {
+            /// The column `column` of the table under this alias.
+            #[allow(dead_code, reason = "generated for every alias")]
+            $vis const fn col<ST>(
+                column: $crate::column::Column<$table, ST>,
+            ) -> $crate::column::Column<$name, ST> {
+                $crate::column::Column::new(column.name(), column.index())
+            }
+        }
+
+        impl $crate::row::FromRow<$name> for $table {
+            fn from_row(
+                row: &dyn $crate::row::SqlRow,
+                idx: &mut usize,
+            ) -> ::std::result::Result<Self, $crate::row::DecodeError> {
+                <$table as $crate::row::FromRow<$table>>::from_row(row, idx)
+            }
+        }
+
+        impl $crate::row::FromRow<$name> for ::std::option::Option<$table> {
+            fn from_row(
+                row: &dyn $crate::row::SqlRow,
+                idx: &mut usize,
+            ) -> ::std::result::Result<Self, $crate::row::DecodeError> {
+                <::std::option::Option<$table> as $crate::row::FromRow<$table>>::from_row(row, idx)
+            }
+        }
+    };
 }

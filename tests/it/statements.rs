@@ -1077,3 +1077,92 @@ async fn model_insert_of_only_generated_columns() {
         [(1, 1), (2, 1)]
     );
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "categories")]
+pub struct Category {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    #[mapped(references(Self::ID))]
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+mapped::orm_core::alias!(pub ParentCat = Category as "parent");
+mapped::orm_core::alias!(pub ChildCat = Category as "child");
+
+#[tokio::test]
+async fn self_joins_through_aliases() {
+    let db = test_db("aliases").await;
+    db.create_all(&[Category::TABLE], false).await.unwrap();
+    let root: i64 = db
+        .fetch_one(
+            &insert::<Category>()
+                .set(Category::NAME, "root")
+                .returning(Category::ID),
+        )
+        .await
+        .unwrap();
+    for name in ["a", "b"] {
+        db.execute(
+            &insert::<Category>()
+                .set(Category::NAME, name)
+                .set(Category::PARENT_ID, Some(root)),
+        )
+        .await
+        .unwrap();
+    }
+    // Each category with its parent (outer join: the root has none).
+    let rows: Vec<(Category, Option<Category>)> = db
+        .fetch_all(
+            &Category::query()
+                .left_join::<ParentCat, _>(ParentCat::col(Category::ID).eq(Category::PARENT_ID))
+                .select((all_columns::<Category>(), all_columns::<ParentCat>()))
+                .order_by(Category::ID),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].1.is_none());
+    assert_eq!(rows[1].1.as_ref().map(|p| p.name.as_str()), Some("root"));
+
+    // Categories that have children: a correlated subquery on the same table.
+    let with_children: Vec<String> = db
+        .fetch_all(
+            &Category::query().select(Category::NAME).filter(exists(
+                select_from::<ChildCat>()
+                    .correlate::<Category>()
+                    .select(ChildCat::col(Category::ID))
+                    .filter(ChildCat::col(Category::PARENT_ID).eq(Category::ID)),
+            )),
+        )
+        .await
+        .unwrap();
+    assert_eq!(with_children, ["root"]);
+
+    // UPDATE .. FROM the same table under an alias.
+    let n = db
+        .execute(
+            &update::<Category>()
+                .from::<ParentCat>()
+                .set(
+                    Category::NAME,
+                    ParentCat::col(Category::NAME)
+                        .concat("/")
+                        .concat(Category::NAME),
+                )
+                .filter(ParentCat::col(Category::ID).eq(Category::PARENT_ID)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let names: Vec<String> = db
+        .fetch_all(
+            &Category::query()
+                .select(Category::NAME)
+                .order_by(Category::NAME),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names, ["root", "root/a", "root/b"]);
+}

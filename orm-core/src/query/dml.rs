@@ -21,7 +21,7 @@ use super::select::{SelectList, and_nodes, model_nodes, walk_ctes};
 use super::{AnySubQuery, InvalidStatement, ReturnsRows, Statement};
 use crate::column::Column;
 use crate::expr::{AsExpression, Expression, Node};
-use crate::metadata::{OnUpdate, Table, TableDef};
+use crate::metadata::{OnUpdate, Table, TableRef};
 use crate::model::Model;
 use crate::scope::{Cons, Nil, NoTable, TablesIn};
 use crate::types::{BoolType, SqlType};
@@ -335,7 +335,7 @@ impl<T: Table, R> Insert<T, R> {
     /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 0) RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
     /// ```
     pub fn returning_model(mut self) -> Insert<T, Returning<T>> {
-        self.returning = model_nodes(T::TABLE);
+        self.returning = model_nodes(TableRef::of::<T>());
         self.retype()
     }
 
@@ -390,7 +390,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
     fn walk(&self, out: &mut SqlWriter) {
         walk_ctes(&self.ctes, false, out);
         out.push("INSERT INTO ");
-        out.push(&T::TABLE.qualified_name());
+        TableRef::of::<T>().write(out);
         let (columns, rows) = self.effective_rows();
         let query = match &self.source {
             InsertSource::Query(q) => Some(q),
@@ -663,7 +663,7 @@ pub struct Update<T, L, R = NoReturning> {
     ctes: Vec<Cte>,
     only: bool,
     sets: Vec<(&'static str, Node)>,
-    from: Vec<&'static TableDef>,
+    from: Vec<TableRef>,
     filter: Option<Node>,
     returning: Vec<Node>,
     _marker: PhantomData<fn() -> (T, L, R)>,
@@ -791,7 +791,7 @@ impl<T: Table, L, R> Update<T, L, R> {
                 let cond = Node::Binary {
                     op: "=",
                     lhs: Box::new(Node::Column {
-                        table: crate::expr::Qualifier::Table(T::TABLE),
+                        table: TableRef::of::<T>().qualifier(),
                         name: col.name,
                     }),
                     rhs: Box::new(Node::Param(v.clone())),
@@ -844,7 +844,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert!(sql.params().is_empty());
     /// ```
     pub fn from<U: Table>(mut self) -> Update<T, Cons<U, L>, R> {
-        self.from.push(U::TABLE);
+        self.from.push(TableRef::of::<U>());
         self.retype()
     }
 
@@ -914,7 +914,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = 0 WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
     /// ```
     pub fn returning_model(mut self) -> Update<T, L, Returning<T>> {
-        self.returning = model_nodes(T::TABLE);
+        self.returning = model_nodes(TableRef::of::<T>());
         self.retype()
     }
 }
@@ -926,7 +926,7 @@ impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
         if self.only {
             out.push("ONLY ");
         }
-        out.push(&T::TABLE.qualified_name());
+        TableRef::of::<T>().write(out);
         out.push(" SET ");
         let mut sets: Vec<(&'static str, Node)> = self.sets.clone();
         for col in T::TABLE.columns {
@@ -947,7 +947,7 @@ impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
         });
         if !self.from.is_empty() {
             out.push(" FROM ");
-            out.push_list(&self.from, ", ", |out, t| out.push(&t.qualified_name()));
+            out.push_list(&self.from, ", ", |out, t| t.write(out));
         }
         if let Some(w) = &self.filter {
             out.push(" WHERE ");
@@ -993,7 +993,7 @@ impl<T: Table, L, S> ReturnsRows for Update<T, L, Returning<S>> {
 pub struct Delete<T, L, R = NoReturning> {
     ctes: Vec<Cte>,
     only: bool,
-    using: Vec<&'static TableDef>,
+    using: Vec<TableRef>,
     filter: Option<Node>,
     returning: Vec<Node>,
     _marker: PhantomData<fn() -> (T, L, R)>,
@@ -1084,7 +1084,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" USING "owners" WHERE "accounts"."owner_id" = "owners"."id" AND "owners"."name" = 'gone'"#);
     /// ```
     pub fn using<U: Table>(mut self) -> Delete<T, Cons<U, L>, R> {
-        self.using.push(U::TABLE);
+        self.using.push(TableRef::of::<U>());
         self.retype()
     }
 
@@ -1148,7 +1148,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
     /// ```
     pub fn returning_model(mut self) -> Delete<T, L, Returning<T>> {
-        self.returning = model_nodes(T::TABLE);
+        self.returning = model_nodes(TableRef::of::<T>());
         self.retype()
     }
 }
@@ -1160,10 +1160,10 @@ impl<T: Table, L, R> QueryFragment for Delete<T, L, R> {
         if self.only {
             out.push("ONLY ");
         }
-        out.push(&T::TABLE.qualified_name());
+        TableRef::of::<T>().write(out);
         if !self.using.is_empty() {
             out.push(" USING ");
-            out.push_list(&self.using, ", ", |out, t| out.push(&t.qualified_name()));
+            out.push_list(&self.using, ", ", |out, t| t.write(out));
         }
         if let Some(w) = &self.filter {
             out.push(" WHERE ");

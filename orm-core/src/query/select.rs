@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::{AnySubQuery, InvalidStatement, ReturnsRows, Statement, SubQuery};
-use crate::expr::{Expr, Expression, Node, OrderItem, OrderList, Qualifier};
-use crate::metadata::{Table, TableDef};
+use crate::expr::{Expr, Expression, Node, OrderItem, OrderList};
+use crate::metadata::{Table, TableRef};
 use crate::scope::{Both, Cons, Nil, NoTable, TablesIn};
 use crate::types::{BoolType, Int8, Nullable, SqlType};
 use crate::writer::{CompiledSql, QueryFragment, SqlWriter, quote_ident};
@@ -63,7 +63,7 @@ pub(crate) struct SelectCore {
 #[derive(Debug, Clone)]
 pub(crate) enum FromItem {
     Table {
-        def: &'static TableDef,
+        table: TableRef,
         only: bool,
     },
     Function(TableFn),
@@ -81,11 +81,11 @@ pub(crate) enum FromItem {
 impl QueryFragment for FromItem {
     fn walk(&self, out: &mut SqlWriter) {
         match self {
-            FromItem::Table { def, only } => {
+            FromItem::Table { table, only } => {
                 if *only {
                     out.push("ONLY ");
                 }
-                out.push(&def.qualified_name());
+                table.write(out);
             }
             FromItem::Function(f) => f.walk(out),
             FromItem::Subquery {
@@ -122,7 +122,7 @@ struct Join {
 #[derive(Debug, Clone)]
 struct Lock {
     strength: &'static str,
-    of: Vec<&'static TableDef>,
+    of: Vec<TableRef>,
     wait: Option<&'static str>,
 }
 
@@ -456,11 +456,13 @@ pub fn all_columns<T: Table>() -> AllColumns<T> {
     AllColumns(PhantomData)
 }
 
-pub(crate) fn model_nodes(def: &'static TableDef) -> Vec<Node> {
-    def.columns
+pub(crate) fn model_nodes(table: TableRef) -> Vec<Node> {
+    table
+        .def
+        .columns
         .iter()
         .map(|c| Node::Column {
-            table: Qualifier::Table(def),
+            table: table.qualifier(),
             name: c.name,
         })
         .collect()
@@ -470,7 +472,7 @@ impl<T: Table> SelectList for AllColumns<T> {
     type Selection = T;
     type Tables = T;
     fn into_nodes(self) -> Vec<Node> {
-        model_nodes(T::TABLE)
+        model_nodes(TableRef::of::<T>())
     }
 }
 
@@ -516,9 +518,9 @@ tuple_select! {
 /// ```
 pub fn select_from<T: Table>() -> Select<Cons<T, Nil>, T> {
     Select::new(SelectCore {
-        items: model_nodes(T::TABLE),
+        items: model_nodes(TableRef::of::<T>()),
         from: vec![FromItem::Table {
-            def: T::TABLE,
+            table: TableRef::of::<T>(),
             only: false,
         }],
         ..Default::default()
@@ -741,7 +743,7 @@ impl<L, S> Select<L, S> {
         self.core.joins.push(Join {
             kind,
             item: FromItem::Table {
-                def: T::TABLE,
+                table: TableRef::of::<T>(),
                 only: false,
             },
             on,
@@ -1026,7 +1028,7 @@ impl<L, S> Select<L, S> {
     /// ```
     pub fn of<T: Table>(mut self) -> Self {
         if let Some(l) = self.core.locks.last_mut() {
-            l.of.push(T::TABLE);
+            l.of.push(TableRef::of::<T>());
         }
         self
     }
@@ -1330,7 +1332,7 @@ impl SelectCore {
             if !l.of.is_empty() {
                 out.push(" OF ");
                 // PostgreSQL wants the relation names unqualified here.
-                out.push_list(&l.of, ", ", |out, t| out.push_ident(t.name));
+                out.push_list(&l.of, ", ", |out, t| out.push_ident(t.lock_name()));
             }
             if let Some(w) = l.wait {
                 out.push(w);

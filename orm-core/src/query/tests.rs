@@ -612,3 +612,33 @@ fn empty_row_sources_insert_nothing() {
         r#"INSERT INTO "accounts" DEFAULT VALUES"#
     );
 }
+
+crate::alias!(Manager = Account as "manager");
+
+#[test]
+fn aliases_in_every_statement() {
+    let q = select_from::<Manager>()
+        .select(Manager::col(Account::NAME))
+        .filter(Manager::col(Account::ID).eq(1_i64))
+        .for_update()
+        .of::<Manager>();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"SELECT "manager"."name" FROM "accounts" AS "manager" WHERE "manager"."id" = $1 FOR UPDATE OF "manager""#
+    );
+    let q = update::<Account>()
+        .from::<Manager>()
+        .set(Account::NAME, Manager::col(Account::NAME))
+        .filter(Manager::col(Account::ID).eq(Account::OWNER_ID));
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"UPDATE "accounts" SET "name" = "manager"."name" FROM "accounts" AS "manager" WHERE "manager"."id" = "accounts"."owner_id""#
+    );
+    let q = delete::<Manager>()
+        .filter(Manager::col(Account::BALANCE).lt(0_i64))
+        .returning_model();
+    assert_eq!(
+        q.to_sql().sql(),
+        r#"DELETE FROM "accounts" AS "manager" WHERE "manager"."balance" < $1 RETURNING "manager"."id", "manager"."owner_id", "manager"."name", "manager"."balance""#
+    );
+}
