@@ -135,6 +135,41 @@ pub trait Executor: sealed::Sealed + Send {
         let target = self.target(Token(()));
         async move { run_batch(target, &sql).await }
     }
+
+    /// Creates the tables on this connection or in this transaction, in the order of
+    /// `orm_core::ddl::create_all` (extensions, sequences, tables by foreign keys, indexes,
+    /// comments). Unlike [`Database::create_all`](crate::Database::create_all) everything runs
+    /// here: temporary tables stay visible to this session, and inside a transaction a
+    /// `CONCURRENTLY` index is refused by the server.
+    fn create_all(
+        &mut self,
+        tables: &[&'static orm_core::metadata::TableDef],
+        checkfirst: bool,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let plan = orm_core::ddl::create_all(tables, checkfirst);
+        async move {
+            for statement in plan? {
+                self.execute_sql(&statement.sql).await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Drops the tables here, in the order of `orm_core::ddl::drop_all`; see
+    /// [`Executor::create_all`].
+    fn drop_all(
+        &mut self,
+        tables: &[&'static orm_core::metadata::TableDef],
+        checkfirst: bool,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let plan = orm_core::ddl::drop_all(tables, checkfirst);
+        async move {
+            for statement in plan? {
+                self.execute_sql(&statement.sql).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Logs a finished statement: the `echo`.

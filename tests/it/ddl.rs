@@ -349,7 +349,6 @@ pub struct ScratchDropped {
 
 #[tokio::test]
 async fn temporary_tables_on_commit() {
-    use mapped::orm_core::ddl;
     use mapped::orm_runtime::Executor;
     // One connection, so the temporary tables (per session) stay visible between transactions.
     let db = crate::support::test_db_with(
@@ -358,10 +357,7 @@ async fn temporary_tables_on_commit() {
     )
     .await;
     let mut tx = db.transaction().await.unwrap();
-    tx.execute_sql(&ddl::create_table(Scratch::TABLE, false))
-        .await
-        .unwrap();
-    tx.execute_sql(&ddl::create_table(ScratchDropped::TABLE, false))
+    tx.create_all(&[Scratch::TABLE, ScratchDropped::TABLE], false)
         .await
         .unwrap();
     tx.execute(&insert::<Scratch>().set(Scratch::V, 1))
