@@ -533,6 +533,9 @@ pub trait Expression: Sized {
 pub trait AsExpression<ST: SqlType> {
     /// The tables the value uses (`NoTable` for plain values).
     type Tables;
+    /// Whether the value may be NULL ([`IsNull`](crate::types::IsNull) /
+    /// [`NotNull`](crate::types::NotNull)); assignments check it.
+    type Null;
     /// The untyped node.
     fn into_node(self) -> Node;
 }
@@ -544,9 +547,28 @@ where
     E::SqlType: SqlType<NotNull = ST::NotNull>,
 {
     type Tables = E::Tables;
+    type Null = <E::SqlType as SqlType>::Null;
     fn into_node(self) -> Node {
         Expression::into_node(self)
     }
+}
+
+/// What `SET col = ..` and `VALUES (..)` accept for a column of type `ST`: an
+/// [`AsExpression<ST>`] whose nullability fits the column (NOT NULL goes anywhere, a value or
+/// expression that may be NULL only into a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be assigned to a `{ST}` column",
+    label = "expected a value or expression of SQL type `{ST}`",
+    note = "the type must match the column's, and only a nullable column takes a value that may be NULL"
+)]
+pub trait Assign<ST: SqlType>: AsExpression<ST> {}
+
+impl<V, ST> Assign<ST> for V
+where
+    ST: SqlType,
+    V: AsExpression<ST>,
+    V::Null: crate::types::NullFits<ST::Null>,
+{
 }
 
 /// An expression of SQL type `ST` that uses the tables `S`.
@@ -1577,6 +1599,7 @@ macro_rules! row_items {
         #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
         impl<$($t: SqlType,)+ $($v: AsExpression<$t, Tables = NoTable>),+> AsExpression<Row<($($t,)+)>> for ($($v,)+) {
             type Tables = NoTable;
+            type Null = crate::types::NotNull;
             fn into_node(self) -> Node {
                 let ($($v,)+) = self;
                 Node::Tuple(vec![$($v.into_node()),+])

@@ -31,9 +31,9 @@ pub mod __doc;
 pub mod prelude {
     pub use crate::column::Column;
     pub use crate::expr::{
-        AsExpression, Expr, ExprExt, Expression, alias_col, array, array_agg, avg, bool_and,
-        bool_or, case, coalesce, count, count_star, exists, func, length, lower, max, min,
-        not_exists, now, raw, row, string_agg, sum, typed_value, upper, value,
+        AsExpression, Assign, Expr, ExprExt, Expression, alias_col, array, array_agg, avg,
+        bool_and, bool_or, case, coalesce, count, count_star, exists, func, length, lower, max,
+        min, not_exists, now, raw, row, string_agg, sum, typed_value, upper, value,
     };
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};

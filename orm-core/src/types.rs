@@ -39,9 +39,9 @@
 //! - A comparison compares base types: a `Nullable<Int8>` column compares with an `i64` or
 //!   with an `Int8` column. An `Option` value is refused there (`col = NULL` matches nothing):
 //!   use `.is_null()` or `.is_not_distinct_from(None)`.
-//! - An assigned *value* (`SET`, `VALUES`) is exact: an `Option<i64>` goes only into a
-//!   nullable column. An assigned *expression* of a nullable type is accepted in a NOT NULL
-//!   column; the server checks it.
+//! - An assignment (`SET`, `VALUES`; see [`Assign`](crate::expr::Assign)) checks
+//!   nullability: an `Option<i64>`, or an expression of a nullable type, goes only into a
+//!   nullable column; a NOT NULL value goes anywhere.
 //! - `Option<T>` decodes any column that `T` decodes, so the columns of an outer-joined table
 //!   (NOT NULL in their table, NULL when the join found nothing) decode into `Option`s.
 
@@ -90,7 +90,28 @@ pub trait SqlType: 'static {
     const NULLABLE: bool;
     /// The type without nullability: `Int8` for both `Int8` and `Nullable<Int8>`.
     type NotNull: SqlType;
+    /// [`IsNull`] for a `Nullable<..>` type, [`NotNull`] otherwise (type-level `NULLABLE`).
+    type Null;
 }
+
+/// Type-level flag: the type admits NULL.
+#[derive(Debug, Clone, Copy)]
+pub struct IsNull;
+
+/// Type-level flag: the type does not admit NULL.
+#[derive(Debug, Clone, Copy)]
+pub struct NotNull;
+
+/// A value with null flag `Self` may be assigned to a column with null flag `Target`: NOT NULL
+/// goes anywhere, nullable only into nullable.
+#[diagnostic::on_unimplemented(
+    message = "a value that may be NULL cannot be assigned to a NOT NULL column",
+    note = "use a non-`Option` value, or `.coalesce(..)` the expression"
+)]
+pub trait NullFits<Target> {}
+impl NullFits<NotNull> for NotNull {}
+impl NullFits<IsNull> for NotNull {}
+impl NullFits<IsNull> for IsNull {}
 
 macro_rules! markers {
     ($($(#[$m:meta])* $name:ident => $sql:literal $(, ext $ext:literal)?;)*) => {$(
@@ -101,6 +122,7 @@ macro_rules! markers {
             const TYPE: TypeInfo = TypeInfo { name: $sql, dims: 0, extension: markers!(@ext $($ext)?) };
             const NULLABLE: bool = false;
             type NotNull = $name;
+            type Null = NotNull;
         }
     )*};
     (@ext) => { None };
@@ -162,6 +184,7 @@ impl<ST: SqlType> SqlType for Nullable<ST> {
     const TYPE: TypeInfo = ST::TYPE;
     const NULLABLE: bool = true;
     type NotNull = ST::NotNull;
+    type Null = IsNull;
 }
 
 /// `ST[]`
@@ -176,6 +199,7 @@ impl<ST: SqlType> SqlType for Array<ST> {
     };
     const NULLABLE: bool = false;
     type NotNull = Array<ST>;
+    type Null = NotNull;
 }
 
 /// A row value of several SQL types, e.g. `(created_at, id)` for keyset pagination.
@@ -186,6 +210,7 @@ impl<T: 'static> SqlType for Row<T> {
     const TYPE: TypeInfo = TypeInfo::named("RECORD");
     const NULLABLE: bool = false;
     type NotNull = Row<T>;
+    type Null = NotNull;
 }
 
 /// Types that are boolean conditions (`WHERE`, `HAVING`, `ON`, `AND`).
@@ -240,18 +265,21 @@ macro_rules! sql_value {
         impl $crate::types::FromSqlValue<$st> for $rust {}
         impl $crate::expr::AsExpression<$st> for $rust {
             type Tables = $crate::scope::NoTable;
+            type Null = $crate::types::NotNull;
             fn into_node(self) -> $crate::expr::Node {
                 $crate::expr::Node::bind(self)
             }
         }
         impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for $rust {
             type Tables = $crate::scope::NoTable;
+            type Null = $crate::types::NotNull;
             fn into_node(self) -> $crate::expr::Node {
                 $crate::expr::Node::bind(self)
             }
         }
         impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {
             type Tables = $crate::scope::NoTable;
+            type Null = $crate::types::IsNull;
             fn into_node(self) -> $crate::expr::Node {
                 $crate::expr::Node::bind(self)
             }
@@ -279,18 +307,21 @@ macro_rules! borrowed_value {
     ($($b:ty => $owned:ty => $st:ty),*) => {$(
         impl crate::expr::AsExpression<$st> for $b {
             type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
             fn into_node(self) -> crate::expr::Node {
                 crate::expr::Node::bind(<$owned>::from(self))
             }
         }
         impl crate::expr::AsExpression<Nullable<$st>> for $b {
             type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
             fn into_node(self) -> crate::expr::Node {
                 crate::expr::Node::bind(<$owned>::from(self))
             }
         }
         impl crate::expr::AsExpression<Nullable<$st>> for Option<$b> {
             type Tables = crate::scope::NoTable;
+            type Null = crate::types::IsNull;
             fn into_node(self) -> crate::expr::Node {
                 crate::expr::Node::bind(self.map(<$owned>::from))
             }
@@ -319,6 +350,7 @@ where
     T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
 {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self)
     }
@@ -329,6 +361,7 @@ where
     T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
 {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self)
     }
@@ -339,6 +372,7 @@ where
     T: HasSqlType<SqlType = ST> + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static,
 {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::IsNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self)
     }
@@ -358,6 +392,7 @@ where
         + 'static,
 {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self.to_vec())
     }
@@ -374,18 +409,21 @@ where
         + 'static,
 {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self.clone())
     }
 }
 impl crate::expr::AsExpression<Array<Text>> for Vec<&str> {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self.into_iter().map(String::from).collect::<Vec<_>>())
     }
 }
 impl crate::expr::AsExpression<Array<Text>> for &[&str] {
     type Tables = crate::scope::NoTable;
+    type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
         crate::expr::Node::bind(self.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
     }
@@ -423,9 +461,10 @@ mod json_types {
     impl<T: DeserializeOwned> FromSqlValue<Json> for postgres_types::Json<T> {}
 
     macro_rules! json_bind {
-        ($($st:ty => $v:ty),*) => {$(
+        ($($st:ty => $v:ty, $null:ty);*) => {$(
             impl<T: Serialize + Debug + Send + Sync + 'static> AsExpression<$st> for $v {
                 type Tables = NoTable;
+                type Null = $null;
                 fn into_node(self) -> Node {
                     Node::bind(self)
                 }
@@ -433,9 +472,9 @@ mod json_types {
         )*};
     }
     json_bind!(
-        Jsonb => postgres_types::Json<T>,
-        Nullable<Jsonb> => postgres_types::Json<T>,
-        Nullable<Jsonb> => Option<postgres_types::Json<T>>
+        Jsonb => postgres_types::Json<T>, crate::types::NotNull;
+        Nullable<Jsonb> => postgres_types::Json<T>, crate::types::NotNull;
+        Nullable<Jsonb> => Option<postgres_types::Json<T>>, crate::types::IsNull
     );
 }
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::select::{SelectList, and_nodes, model_nodes, walk_ctes};
 use super::{AnySubQuery, InvalidStatement, ReturnsRows, Statement};
 use crate::column::Column;
-use crate::expr::{AsExpression, Expression, Node};
+use crate::expr::{Assign, Expression, Node};
 use crate::metadata::{OnUpdate, Table, TableRef};
 use crate::model::Model;
 use crate::scope::{Cons, Nil, NoTable, TablesIn};
@@ -201,7 +201,7 @@ impl<T: Table, R> Insert<T, R> {
     pub fn set<ST, V>(mut self, column: Column<T, ST>, value: V) -> Self
     where
         ST: SqlType,
-        V: AsExpression<ST, Tables = NoTable>,
+        V: Assign<ST, Tables = NoTable>,
     {
         let node = value.into_node();
         match self.single.iter_mut().find(|(c, _)| *c == column.name()) {
@@ -495,7 +495,7 @@ macro_rules! column_tuples {
             }
         }
         #[allow(non_snake_case, reason = "tuple fields are named after their type parameters")]
-        impl<$($st: SqlType,)+ $($v: AsExpression<$st, Tables = NoTable>),+> RowValues<($($st,)+)> for ($($v,)+) {
+        impl<$($st: SqlType,)+ $($v: Assign<$st, Tables = NoTable>),+> RowValues<($($st,)+)> for ($($v,)+) {
             fn into_nodes(self) -> Vec<Node> {
                 let ($($v,)+) = self;
                 vec![$($v.into_node()),+]
@@ -739,7 +739,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     pub fn set<ST, V, I>(mut self, column: Column<T, ST>, value: V) -> Self
     where
         ST: SqlType,
-        V: AsExpression<ST>,
+        V: Assign<ST>,
         V::Tables: TablesIn<L, I>,
     {
         self.push_set(column.name(), value.into_node());
