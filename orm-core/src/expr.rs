@@ -1278,9 +1278,16 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#"COALESCE("accounts"."owner_id", $1::BIGINT)"#);
     /// assert_eq!(sql.debug_sql(), r#"COALESCE("accounts"."owner_id", 0::BIGINT)"#);
     /// ```
-    fn coalesce<R>(self, fallback: R) -> Expr<BaseOf<Self>, Both<Self::Tables, R::Tables>>
+    ///
+    /// The result is NOT NULL when the fallback is, and nullable when the fallback may be
+    /// NULL itself (another nullable column).
+    fn coalesce<R>(
+        self,
+        fallback: R,
+    ) -> Expr<<R::Null as crate::types::WithNull<BaseOf<Self>>>::Out, Both<Self::Tables, R::Tables>>
     where
         R: AsExpression<BaseOf<Self>>,
+        R::Null: crate::types::WithNull<BaseOf<Self>>,
     {
         Expr::from_node(Node::func(
             "COALESCE",

@@ -109,6 +109,19 @@ pub struct NotNull;
     note = "use a non-`Option` value, or `.coalesce(..)` the expression"
 )]
 pub trait NullFits<Target> {}
+/// `ST` with the nullability of the flag `Self`: `ST` for [`NotNull`], `Nullable<ST>` for
+/// [`IsNull`].
+pub trait WithNull<ST: SqlType> {
+    /// The resulting type.
+    type Out: SqlType;
+}
+impl<ST: SqlType> WithNull<ST> for NotNull {
+    type Out = ST;
+}
+impl<ST: SqlType> WithNull<ST> for IsNull {
+    type Out = Nullable<ST>;
+}
+
 impl NullFits<NotNull> for NotNull {}
 impl NullFits<IsNull> for NotNull {}
 impl NullFits<IsNull> for IsNull {}

@@ -965,6 +965,16 @@ async fn typed_parameters_where_the_server_cannot_infer() {
     assert_eq!(v, 2);
     let v: i64 = db.fetch_one(&select(value::<Int8>(5_i64))).await.unwrap();
     assert_eq!(v, 5);
+    // COALESCE of two nullable columns may still be NULL, and decodes into an Option.
+    let v: Vec<Option<i64>> = db
+        .fetch_all(
+            &Account::query()
+                .select(Account::OWNER_ID.coalesce(Account::OWNER_ID))
+                .filter(Account::NAME.eq("orphan")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v, [None]);
     // Slices and borrowed lists bind as one array.
     let ids: Vec<i64> = db
         .fetch_all(&Account::query().select(Account::ID))
