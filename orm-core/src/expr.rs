@@ -896,7 +896,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."owner_id" IN (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1)"#);
     /// assert_eq!(sql.debug_sql(), r#""accounts"."owner_id" IN (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'Ann')"#);
     /// ```
-    fn in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
+    fn in_subquery<Q>(self, query: Q) -> Expr<Bool, Both<Self::Tables, Q::Outer>>
     where
         Q: crate::query::SubQuery<BaseOf<Self>>,
     {
@@ -915,7 +915,7 @@ pub trait ExprExt: Expression {
     /// assert_eq!(sql.sql(), r#""accounts"."owner_id" NOT IN (SELECT "owners"."id" FROM "owners")"#);
     /// assert!(sql.params().is_empty());
     /// ```
-    fn not_in_subquery<Q>(self, query: Q) -> Expr<Bool, Self::Tables>
+    fn not_in_subquery<Q>(self, query: Q) -> Expr<Bool, Both<Self::Tables, Q::Outer>>
     where
         Q: crate::query::SubQuery<BaseOf<Self>>,
     {
@@ -1860,7 +1860,7 @@ where
 /// assert_eq!(sql.sql(), r#"EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = $1)"#);
 /// assert_eq!(sql.debug_sql(), r#"EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'Ann')"#);
 /// ```
-pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
+pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, Q::Outer> {
     Expr::from_node(Node::Exists {
         query: query.into_any_fragment(),
         negated: false,
@@ -1877,7 +1877,7 @@ pub fn exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
 /// assert_eq!(sql.sql(), r#"NOT EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."id" = "accounts"."owner_id")"#);
 /// assert!(sql.params().is_empty());
 /// ```
-pub fn not_exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, NoTable> {
+pub fn not_exists<Q: crate::query::AnySubQuery>(query: Q) -> Expr<Bool, Q::Outer> {
     Expr::from_node(Node::Exists {
         query: query.into_any_fragment(),
         negated: true,

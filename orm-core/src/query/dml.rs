@@ -1186,6 +1186,7 @@ impl<T: Table, L, S> ReturnsRows for Delete<T, L, Returning<S>> {
 macro_rules! any_subquery {
     ($($ty:ident<$($p:ident),+>),*) => {$(
         impl<T: Table, $($p: 'static),+> AnySubQuery for $ty<T, $($p),+> {
+            type Outer = NoTable;
             fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
                 Arc::new(self)
             }

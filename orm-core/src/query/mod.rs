@@ -37,12 +37,16 @@ pub trait ReturnsRows: Statement {
 /// A query usable as a subquery yielding one column of SQL type `ST` (`IN (SELECT ..)`,
 /// `= ANY (SELECT ..)`, scalar subqueries).
 pub trait SubQuery<ST: SqlType> {
+    /// Tables of the outer query it refers to (see `Select::correlate`).
+    type Outer;
     /// The query as a shareable fragment.
     fn into_fragment(self) -> Arc<dyn QueryFragment + Send + Sync>;
 }
 
 /// Any query usable in `EXISTS (..)`.
 pub trait AnySubQuery {
+    /// Tables of the outer query it refers to (see `Select::correlate`).
+    type Outer;
     /// The query as a shareable fragment.
     fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync>;
 }
@@ -153,6 +157,7 @@ impl<S> ReturnsRows for RawQuery<S> {
 }
 
 impl<S: 'static> AnySubQuery for RawQuery<S> {
+    type Outer = crate::scope::NoTable;
     fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
         Arc::new(self)
     }

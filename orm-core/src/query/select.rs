@@ -14,12 +14,16 @@ use crate::writer::{CompiledSql, QueryFragment, SqlWriter, quote_ident};
 
 /// A `SELECT` over the tables `L` (a type list, see [`crate::scope`]) whose rows have the
 /// shape `S` (decoded by [`crate::row::FromRow<S>`]).
-pub struct Select<L, S> {
+///
+/// `C` lists the tables a subquery borrows from its outer query ([`Select::correlate`]); when
+/// the subquery is used (`exists`, `in_subquery`, `as_scalar`), the outer statement's table
+/// check requires them.
+pub struct Select<L, S, C = NoTable> {
     core: SelectCore,
-    _marker: PhantomData<fn() -> (L, S)>,
+    _marker: PhantomData<fn() -> (L, S, C)>,
 }
 
-impl<L, S> Clone for Select<L, S> {
+impl<L, S, C> Clone for Select<L, S, C> {
     fn clone(&self) -> Self {
         Select {
             core: self.core.clone(),
@@ -28,7 +32,7 @@ impl<L, S> Clone for Select<L, S> {
     }
 }
 
-impl<L, S> std::fmt::Debug for Select<L, S> {
+impl<L, S, C> std::fmt::Debug for Select<L, S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("Select").field(&self.to_sql()).finish()
     }
@@ -597,7 +601,7 @@ pub fn select_from_subquery<Q: AnySubQuery>(query: Q, alias: &'static str) -> Se
     })
 }
 
-impl<L, S> Select<L, S> {
+impl<L, S, C> Select<L, S, C> {
     fn new(core: SelectCore) -> Self {
         Select {
             core,
@@ -605,7 +609,7 @@ impl<L, S> Select<L, S> {
         }
     }
 
-    fn retype<L2, S2>(self) -> Select<L2, S2> {
+    fn retype<L2, S2, C2>(self) -> Select<L2, S2, C2> {
         Select::new(self.core)
     }
 
@@ -617,7 +621,7 @@ impl<L, S> Select<L, S> {
     /// let q = select_from::<Account>().select((Account::ID, lower(Account::NAME)));
     /// assert_eq!(q.to_sql().sql(), r#"SELECT "accounts"."id", lower("accounts"."name") FROM "accounts""#);
     /// ```
-    pub fn select<Sel, I>(mut self, items: Sel) -> Select<L, Sel::Selection>
+    pub fn select<Sel, I>(mut self, items: Sel) -> Select<L, Sel::Selection, C>
     where
         Sel: SelectList,
         Sel::Tables: TablesIn<L, I>,
@@ -662,7 +666,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id" WHERE "owners"."name" = $1"#);
     /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" INNER JOIN "owners" ON "owners"."id" = "accounts"."owner_id" WHERE "owners"."name" = 'Ann'"#);
     /// ```
-    pub fn inner_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
+    pub fn inner_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S, C>
     where
         T: Table,
     {
@@ -681,7 +685,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", $1::TEXT) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
     /// assert_eq!(sql.debug_sql(), r#"SELECT "accounts"."name", COALESCE("owners"."name", '-'::TEXT) FROM "accounts" LEFT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
     /// ```
-    pub fn left_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
+    pub fn left_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S, C>
     where
         T: Table,
     {
@@ -700,7 +704,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" RIGHT JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn right_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
+    pub fn right_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S, C>
     where
         T: Table,
     {
@@ -719,7 +723,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" FULL JOIN "owners" ON "owners"."id" = "accounts"."owner_id""#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn full_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S>
+    pub fn full_join<T, I>(self, on: impl JoinOn<Cons<T, L>, I>) -> Select<Cons<T, L>, S, C>
     where
         T: Table,
     {
@@ -735,11 +739,11 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "accounts"."name", "owners"."name" FROM "accounts" CROSS JOIN "owners""#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn cross_join<T: Table>(self) -> Select<Cons<T, L>, S> {
+    pub fn cross_join<T: Table>(self) -> Select<Cons<T, L>, S, C> {
         self.join::<T>("CROSS JOIN", None)
     }
 
-    fn join<T: Table>(mut self, kind: &'static str, on: Option<Node>) -> Select<Cons<T, L>, S> {
+    fn join<T: Table>(mut self, kind: &'static str, on: Option<Node>) -> Select<Cons<T, L>, S, C> {
         self.core.joins.push(Join {
             kind,
             item: FromItem::Table {
@@ -812,7 +816,7 @@ impl<L, S> Select<L, S> {
     ///     r#"SELECT "accounts"."id" FROM "accounts" WHERE EXISTS (SELECT "owners"."id" FROM "owners" WHERE "owners"."id" = "accounts"."owner_id")"#
     /// );
     /// ```
-    pub fn correlate<T: Table>(self) -> Select<Cons<T, L>, S> {
+    pub fn correlate<T: Table>(self) -> Select<Cons<T, L>, S, Both<T, C>> {
         self.retype()
     }
 
@@ -1105,13 +1109,17 @@ impl<L, S> Select<L, S> {
 
     /// Builds a tree: `a.union(b).intersect(c)` is `((a) UNION (b)) INTERSECT (c)`, whatever
     /// PostgreSQL's precedence of the operators.
-    fn set_op<L2>(mut self, op: &'static str, other: Select<L2, S>) -> Self {
+    fn set_op<L2, C2>(
+        mut self,
+        op: &'static str,
+        other: Select<L2, S, C2>,
+    ) -> Select<L, S, Both<C, C2>> {
         let left = std::mem::take(&mut self.core);
         self.core = SelectCore {
             compound: Some(Box::new((left, op, other.core))),
             ..Default::default()
         };
-        self
+        self.retype()
     }
     /// `(this) UNION (other)`
     ///
@@ -1127,7 +1135,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION (SELECT "owners"."name" FROM "owners") ORDER BY "name""#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn union<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn union<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("UNION", other)
     }
     /// `(this) UNION ALL (other)`
@@ -1143,7 +1151,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION ALL (SELECT "owners"."name" FROM "owners") LIMIT $1"#);
     /// assert_eq!(sql.debug_sql(), r#"(SELECT "accounts"."name" FROM "accounts") UNION ALL (SELECT "owners"."name" FROM "owners") LIMIT 10"#);
     /// ```
-    pub fn union_all<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn union_all<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("UNION ALL", other)
     }
     /// `(this) INTERSECT (other)`
@@ -1156,7 +1164,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."id" FROM "accounts") INTERSECT (SELECT "owners"."id" FROM "owners")"#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn intersect<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn intersect<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("INTERSECT", other)
     }
     /// `(this) INTERSECT ALL (other)`
@@ -1169,7 +1177,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "accounts"."id" FROM "accounts") INTERSECT ALL (SELECT "owners"."id" FROM "owners")"#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn intersect_all<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn intersect_all<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("INTERSECT ALL", other)
     }
     /// `(this) EXCEPT (other)`
@@ -1182,7 +1190,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "owners"."id" FROM "owners") EXCEPT (SELECT "accounts"."id" FROM "accounts")"#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn except<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn except<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("EXCEPT", other)
     }
     /// `(this) EXCEPT ALL (other)`
@@ -1195,7 +1203,7 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"(SELECT "owners"."id" FROM "owners") EXCEPT ALL (SELECT "accounts"."id" FROM "accounts")"#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn except_all<L2>(self, other: Select<L2, S>) -> Self {
+    pub fn except_all<L2, C2>(self, other: Select<L2, S, C2>) -> Select<L, S, Both<C, C2>> {
         self.set_op("EXCEPT ALL", other)
     }
 
@@ -1208,10 +1216,11 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT count(*) FROM (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > $1) AS "counted""#);
     /// assert_eq!(sql.debug_sql(), r#"SELECT count(*) FROM (SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."balance" > 0) AS "counted""#);
     /// ```
-    pub fn count(self) -> Select<Nil, Int8>
+    pub fn count(self) -> Select<Nil, Int8, C>
     where
-        L: Send + Sync + 'static,
-        S: Send + Sync + 'static,
+        L: 'static,
+        S: 'static,
+        C: 'static,
     {
         let mut outer: Select<Nil, Star> = select_from_subquery(self, "counted");
         outer.core.items = vec![crate::expr::count_star().into_node()];
@@ -1231,10 +1240,11 @@ impl<L, S> Select<L, S> {
     /// assert_eq!(sql.sql(), r#"SELECT "owners"."name", (SELECT sum("accounts"."balance") FROM "accounts" WHERE "accounts"."owner_id" = "owners"."id") FROM "owners""#);
     /// assert!(sql.params().is_empty());
     /// ```
-    pub fn as_scalar(self) -> Expr<Nullable<S::NotNull>, NoTable>
+    pub fn as_scalar(self) -> Expr<Nullable<S::NotNull>, C>
     where
         S: SqlType,
-        L: Send + Sync + 'static,
+        L: 'static,
+        C: 'static,
     {
         Expr::from_node(Node::Subquery(Arc::new(self)))
     }
@@ -1377,31 +1387,33 @@ impl QueryFragment for SelectCore {
     }
 }
 
-impl<L, S> QueryFragment for Select<L, S> {
+impl<L, S, C> QueryFragment for Select<L, S, C> {
     fn walk(&self, out: &mut SqlWriter) {
         self.core.walk(out);
     }
 }
 
-impl<L, S> Statement for Select<L, S> {
+impl<L, S, C> Statement for Select<L, S, C> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
         Ok(self.to_sql())
     }
 }
 
-impl<L, S> ReturnsRows for Select<L, S> {
+impl<L, S, C> ReturnsRows for Select<L, S, C> {
     type Selection = S;
 }
 
-impl<L: Send + Sync + 'static, S: SqlType, ST: SqlType<NotNull = S::NotNull>> SubQuery<ST>
-    for Select<L, S>
+impl<L: 'static, S: SqlType, C: 'static, ST: SqlType<NotNull = S::NotNull>> SubQuery<ST>
+    for Select<L, S, C>
 {
+    type Outer = C;
     fn into_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
         Arc::new(self)
     }
 }
 
-impl<L: 'static, S: 'static> AnySubQuery for Select<L, S> {
+impl<L: 'static, S: 'static, C: 'static> AnySubQuery for Select<L, S, C> {
+    type Outer = C;
     fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync> {
         Arc::new(self)
     }
