@@ -204,6 +204,138 @@ pub mod __private {
         out
     }
 
+    /// Whether a `#[mapped(sql_type = "..")]` override fits the field's SQL type `info`:
+    /// known type names (and their aliases, `VARCHAR(80)` for TEXT, `TIMESTAMP(3)` for
+    /// TIMESTAMP, `INT4` for INTEGER, ..) must name the same type with the same array
+    /// dimensions; names it does not know (domains, extension types) are accepted. The derive
+    /// evaluates it in a `const` assertion, so a mismatch is a compile error.
+    pub const fn ddl_type_fits(info: crate::types::TypeInfo, sql: &str) -> bool {
+        let b = sql.as_bytes();
+        // The base name: up to `(` or `[`, trimmed.
+        let mut end = 0;
+        while end < b.len() && b[end] != b'(' && b[end] != b'[' {
+            end += 1;
+        }
+        let mut start = 0;
+        while start < end && b[start] == b' ' {
+            start += 1;
+        }
+        let mut stop = end;
+        while stop > start && b[stop - 1] == b' ' {
+            stop -= 1;
+        }
+        // Array dimensions: `[]` pairs, or a trailing ` ARRAY`.
+        let mut dims = 0u8;
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'[' {
+                dims += 1;
+            }
+            i += 1;
+        }
+        let (base_start, base_stop) = (start, stop);
+        let canonical = canonical_type(b, base_start, base_stop);
+        match canonical {
+            Some(name) => {
+                let mapped = canonical_type(info.name.as_bytes(), 0, info.name.len());
+                let same = match mapped {
+                    Some(m) => {
+                        bytes_eq(m.as_bytes(), name.as_bytes())
+                            || (bytes_eq(m.as_bytes(), b"TEXT")
+                                && bytes_eq(name.as_bytes(), b"CITEXT"))
+                            || (bytes_eq(m.as_bytes(), b"CITEXT")
+                                && bytes_eq(name.as_bytes(), b"TEXT"))
+                    }
+                    None => true,
+                };
+                same && dims == info.dims
+            }
+            None => true,
+        }
+    }
+
+    const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if !a[i].eq_ignore_ascii_case(&b[i]) {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    const fn slice_eq(b: &[u8], start: usize, stop: usize, name: &str) -> bool {
+        let n = name.as_bytes();
+        if stop - start != n.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < n.len() {
+            if b[start + i].to_ascii_uppercase() != n[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The canonical name of a built-in type name or alias, `None` when unknown.
+    const fn canonical_type(b: &[u8], start: usize, stop: usize) -> Option<&'static str> {
+        const NAMES: &[(&str, &str)] = &[
+            ("SMALLINT", "SMALLINT"),
+            ("INT2", "SMALLINT"),
+            ("INTEGER", "INTEGER"),
+            ("INT", "INTEGER"),
+            ("INT4", "INTEGER"),
+            ("BIGINT", "BIGINT"),
+            ("INT8", "BIGINT"),
+            ("REAL", "REAL"),
+            ("FLOAT4", "REAL"),
+            ("DOUBLE PRECISION", "DOUBLE PRECISION"),
+            ("FLOAT8", "DOUBLE PRECISION"),
+            ("FLOAT", "DOUBLE PRECISION"),
+            ("NUMERIC", "NUMERIC"),
+            ("DECIMAL", "NUMERIC"),
+            ("TEXT", "TEXT"),
+            ("VARCHAR", "TEXT"),
+            ("CHARACTER VARYING", "TEXT"),
+            ("CHAR", "TEXT"),
+            ("CHARACTER", "TEXT"),
+            ("BPCHAR", "TEXT"),
+            ("NAME", "TEXT"),
+            ("CITEXT", "CITEXT"),
+            ("BOOLEAN", "BOOLEAN"),
+            ("BOOL", "BOOLEAN"),
+            ("BYTEA", "BYTEA"),
+            ("DATE", "DATE"),
+            ("TIME", "TIME"),
+            ("TIME WITHOUT TIME ZONE", "TIME"),
+            ("TIMESTAMP", "TIMESTAMP"),
+            ("TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"),
+            ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+            ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"),
+            ("INTERVAL", "INTERVAL"),
+            ("UUID", "UUID"),
+            ("JSON", "JSON"),
+            ("JSONB", "JSONB"),
+            ("INET", "INET"),
+            ("OID", "OID"),
+            ("HSTORE", "HSTORE"),
+        ];
+        let mut i = 0;
+        while i < NAMES.len() {
+            if slice_eq(b, start, stop, NAMES[i].0) {
+                return Some(NAMES[i].1);
+            }
+            i += 1;
+        }
+        None
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;

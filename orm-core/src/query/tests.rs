@@ -642,3 +642,26 @@ fn aliases_in_every_statement() {
         r#"DELETE FROM "accounts" AS "manager" WHERE "manager"."balance" < $1 RETURNING "manager"."id", "manager"."owner_id", "manager"."name", "manager"."balance""#
     );
 }
+
+#[test]
+fn sql_type_overrides_are_matched_against_the_mapped_type() {
+    use crate::__private::ddl_type_fits;
+    use crate::types::SqlType;
+    assert!(ddl_type_fits(Text::TYPE, "VARCHAR(80)"));
+    assert!(ddl_type_fits(Text::TYPE, "citext"));
+    assert!(ddl_type_fits(Numeric::TYPE, "NUMERIC(12, 2)"));
+    assert!(ddl_type_fits(
+        Timestamp::TYPE,
+        "timestamp(3) without time zone"
+    ));
+    assert!(ddl_type_fits(Array::<Text>::TYPE, "VARCHAR(10)[]"));
+    assert!(ddl_type_fits(Int4::TYPE, "int4"));
+    assert!(
+        ddl_type_fits(Int8::TYPE, "my_domain"),
+        "unknown names are not checked"
+    );
+    assert!(!ddl_type_fits(Timestamptz::TYPE, "TIMESTAMP(3)"));
+    assert!(!ddl_type_fits(Array::<Text>::TYPE, "TEXT"));
+    assert!(!ddl_type_fits(Int8::TYPE, "INTEGER"));
+    assert!(!ddl_type_fits(Text::TYPE, "JSONB"));
+}

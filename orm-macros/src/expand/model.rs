@@ -615,9 +615,26 @@ impl<'a> Gen<'a> {
     fn checks(&self) -> TokenStream {
         let krate = &self.krate;
         let mut checks = Vec::new();
+        let mut separate = Vec::new();
         for c in &self.table.columns {
             let ty = c.field.ty;
             let a = &c.field.attrs;
+            // #[mapped(sql_type = "..")] must name the field's SQL type (for known names).
+            if let Some(lit) = a.sql_type.get() {
+                let info = self.sql_type_item(ty, "TYPE");
+                let message = format!(
+                    "`sql_type = {:?}` does not match the SQL type of the field's Rust type `{}` \
+                     (see the type table in `orm_core::types`): change the field's type or the sql_type",
+                    lit.value(),
+                    quote!(#ty).to_string().replace(' ', "")
+                );
+                // A const block of its own: const evaluation stops at the first failure.
+                let assert = respan(
+                    quote!(::core::assert!(#krate::__private::ddl_type_fits(#info, #lit), #message);),
+                    user_span(lit),
+                );
+                separate.push(quote!(const _: () = { #assert };));
+            }
             if a.identity.is_set() || a.version.is_set() {
                 let st = self.sql_type(ty);
                 checks.push(respan(
@@ -641,12 +658,13 @@ impl<'a> Gen<'a> {
             }
         }
         if checks.is_empty() {
-            return TokenStream::new();
+            return quote!(#(#separate)*);
         }
         quote! {
             const _: () = {
                 #(#checks)*
             };
+            #(#separate)*
         }
     }
 }
