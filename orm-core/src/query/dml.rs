@@ -655,29 +655,57 @@ impl<T: Table, C, R> Statement for InsertColumns<T, C, R> {
     }
 }
 
+/// What UPDATE and DELETE share: WITH, ONLY, the extra tables (`FROM` / `USING`), WHERE and
+/// RETURNING.
+#[derive(Debug, Clone, Default)]
+struct Targeted {
+    ctes: Vec<Cte>,
+    only: bool,
+    extra: Vec<TableRef>,
+    filter: Option<Node>,
+    returning: Vec<Node>,
+}
+
+impl Targeted {
+    /// `[WITH ..] VERB [ONLY] table`
+    fn walk_target(&self, out: &mut SqlWriter, verb: &str, table: TableRef) {
+        walk_ctes(&self.ctes, false, out);
+        out.push(verb);
+        if self.only {
+            out.push("ONLY ");
+        }
+        table.write(out);
+    }
+
+    /// `[FROM|USING ..] [WHERE ..] [RETURNING ..]`
+    fn walk_rest(&self, out: &mut SqlWriter, extra_keyword: &str) {
+        if !self.extra.is_empty() {
+            out.push(extra_keyword);
+            out.push_list(&self.extra, ", ", |out, t| t.write(out));
+        }
+        if let Some(w) = &self.filter {
+            out.push(" WHERE ");
+            w.walk(out);
+        }
+        walk_returning(&self.returning, out);
+    }
+}
+
 /// `UPDATE T SET ..`; start with [`update`]. `L` lists the tables in scope (T plus `FROM`).
 ///
 /// Columns with an `on_update` (e.g. `updated_at`) are set by every UPDATE that does not set
 /// them itself.
 pub struct Update<T, L, R = NoReturning> {
-    ctes: Vec<Cte>,
-    only: bool,
+    parts: Targeted,
     sets: Vec<(&'static str, Node)>,
-    from: Vec<TableRef>,
-    filter: Option<Node>,
-    returning: Vec<Node>,
     _marker: PhantomData<fn() -> (T, L, R)>,
 }
 
 impl<T, L, R> Clone for Update<T, L, R> {
     fn clone(&self) -> Self {
         Update {
-            ctes: self.ctes.clone(),
-            only: self.only,
+            parts: self.parts.clone(),
             sets: self.sets.clone(),
-            from: self.from.clone(),
-            filter: self.filter.clone(),
-            returning: self.returning.clone(),
             _marker: PhantomData,
         }
     }
@@ -700,12 +728,8 @@ impl<T: Table, L, R> std::fmt::Debug for Update<T, L, R> {
 /// ```
 pub fn update<T: Table>() -> Update<T, Cons<T, Nil>> {
     Update {
-        ctes: Vec::new(),
-        only: false,
+        parts: Targeted::default(),
         sets: Vec::new(),
-        from: Vec::new(),
-        filter: None,
-        returning: Vec::new(),
         _marker: PhantomData,
     }
 }
@@ -713,12 +737,8 @@ pub fn update<T: Table>() -> Update<T, Cons<T, Nil>> {
 impl<T: Table, L, R> Update<T, L, R> {
     fn retype<L2, R2>(self) -> Update<T, L2, R2> {
         Update {
-            ctes: self.ctes,
-            only: self.only,
+            parts: self.parts,
             sets: self.sets,
-            from: self.from,
-            filter: self.filter,
-            returning: self.returning,
             _marker: PhantomData,
         }
     }
@@ -802,7 +822,7 @@ impl<T: Table, L, R> Update<T, L, R> {
             }
         }
         if let Some(k) = key {
-            self.filter = Some(and_nodes(self.filter.take(), k));
+            self.parts.filter = Some(and_nodes(self.parts.filter.take(), k));
         }
         self
     }
@@ -826,7 +846,7 @@ impl<T: Table, L, R> Update<T, L, R> {
         E::SqlType: BoolType,
         E::Tables: TablesIn<L, I>,
     {
-        self.filter = Some(and_nodes(self.filter.take(), cond.into_node()));
+        self.parts.filter = Some(and_nodes(self.parts.filter.take(), cond.into_node()));
         self
     }
 
@@ -844,7 +864,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert!(sql.params().is_empty());
     /// ```
     pub fn from<U: Table>(mut self) -> Update<T, Cons<U, L>, R> {
-        self.from.push(TableRef::of::<U>());
+        self.parts.extra.push(TableRef::of::<U>());
         self.retype()
     }
 
@@ -858,7 +878,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"UPDATE ONLY "accounts" SET "balance" = 0"#);
     /// ```
     pub fn only(mut self) -> Self {
-        self.only = true;
+        self.parts.only = true;
         self
     }
 
@@ -877,7 +897,7 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"WITH "gone" AS (SELECT "owners"."id" FROM "owners" WHERE "owners"."name" = 'gone') UPDATE "accounts" SET "owner_id" = NULL WHERE "accounts"."owner_id" IN (SELECT "gone"."id" FROM "gone")"#);
     /// ```
     pub fn with(mut self, cte: Cte) -> Self {
-        self.ctes.push(cte);
+        self.parts.ctes.push(cte);
         self
     }
 
@@ -899,7 +919,7 @@ impl<T: Table, L, R> Update<T, L, R> {
         Sel: SelectList,
         Sel::Tables: TablesIn<L, I>,
     {
-        self.returning = items.into_nodes();
+        self.parts.returning = items.into_nodes();
         self.retype()
     }
 
@@ -914,19 +934,14 @@ impl<T: Table, L, R> Update<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"UPDATE "accounts" SET "balance" = 0 WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
     /// ```
     pub fn returning_model(mut self) -> Update<T, L, Returning<T>> {
-        self.returning = model_nodes(TableRef::of::<T>());
+        self.parts.returning = model_nodes(TableRef::of::<T>());
         self.retype()
     }
 }
 
 impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
     fn walk(&self, out: &mut SqlWriter) {
-        walk_ctes(&self.ctes, false, out);
-        out.push("UPDATE ");
-        if self.only {
-            out.push("ONLY ");
-        }
-        TableRef::of::<T>().write(out);
+        self.parts.walk_target(out, "UPDATE ", TableRef::of::<T>());
         out.push(" SET ");
         let mut sets: Vec<(&'static str, Node)> = self.sets.clone();
         for col in T::TABLE.columns {
@@ -945,15 +960,7 @@ impl<T: Table, L, R> QueryFragment for Update<T, L, R> {
             out.push(" = ");
             n.walk(out);
         });
-        if !self.from.is_empty() {
-            out.push(" FROM ");
-            out.push_list(&self.from, ", ", |out, t| t.write(out));
-        }
-        if let Some(w) = &self.filter {
-            out.push(" WHERE ");
-            w.walk(out);
-        }
-        walk_returning(&self.returning, out);
+        self.parts.walk_rest(out, " FROM ");
     }
 }
 
@@ -991,22 +998,14 @@ impl<T: Table, L, S> ReturnsRows for Update<T, L, Returning<S>> {
 /// );
 /// ```
 pub struct Delete<T, L, R = NoReturning> {
-    ctes: Vec<Cte>,
-    only: bool,
-    using: Vec<TableRef>,
-    filter: Option<Node>,
-    returning: Vec<Node>,
+    parts: Targeted,
     _marker: PhantomData<fn() -> (T, L, R)>,
 }
 
 impl<T, L, R> Clone for Delete<T, L, R> {
     fn clone(&self) -> Self {
         Delete {
-            ctes: self.ctes.clone(),
-            only: self.only,
-            using: self.using.clone(),
-            filter: self.filter.clone(),
-            returning: self.returning.clone(),
+            parts: self.parts.clone(),
             _marker: PhantomData,
         }
     }
@@ -1029,11 +1028,7 @@ impl<T: Table, L, R> std::fmt::Debug for Delete<T, L, R> {
 /// ```
 pub fn delete<T: Table>() -> Delete<T, Cons<T, Nil>> {
     Delete {
-        ctes: Vec::new(),
-        only: false,
-        using: Vec::new(),
-        filter: None,
-        returning: Vec::new(),
+        parts: Targeted::default(),
         _marker: PhantomData,
     }
 }
@@ -1041,11 +1036,7 @@ pub fn delete<T: Table>() -> Delete<T, Cons<T, Nil>> {
 impl<T: Table, L, R> Delete<T, L, R> {
     fn retype<L2, R2>(self) -> Delete<T, L2, R2> {
         Delete {
-            ctes: self.ctes,
-            only: self.only,
-            using: self.using,
-            filter: self.filter,
-            returning: self.returning,
+            parts: self.parts,
             _marker: PhantomData,
         }
     }
@@ -1066,7 +1057,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
         E::SqlType: BoolType,
         E::Tables: TablesIn<L, I>,
     {
-        self.filter = Some(and_nodes(self.filter.take(), cond.into_node()));
+        self.parts.filter = Some(and_nodes(self.parts.filter.take(), cond.into_node()));
         self
     }
 
@@ -1084,7 +1075,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" USING "owners" WHERE "accounts"."owner_id" = "owners"."id" AND "owners"."name" = 'gone'"#);
     /// ```
     pub fn using<U: Table>(mut self) -> Delete<T, Cons<U, L>, R> {
-        self.using.push(TableRef::of::<U>());
+        self.parts.extra.push(TableRef::of::<U>());
         self.retype()
     }
 
@@ -1098,7 +1089,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"DELETE FROM ONLY "accounts" WHERE "accounts"."id" = 7"#);
     /// ```
     pub fn only(mut self) -> Self {
-        self.only = true;
+        self.parts.only = true;
         self
     }
 
@@ -1116,7 +1107,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"WITH "old" AS (SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."id" LIMIT 100) DELETE FROM "accounts" WHERE "accounts"."id" IN (SELECT "old"."id" FROM "old")"#);
     /// ```
     pub fn with(mut self, cte: Cte) -> Self {
-        self.ctes.push(cte);
+        self.parts.ctes.push(cte);
         self
     }
 
@@ -1134,7 +1125,7 @@ impl<T: Table, L, R> Delete<T, L, R> {
         Sel: SelectList,
         Sel::Tables: TablesIn<L, I>,
     {
-        self.returning = items.into_nodes();
+        self.parts.returning = items.into_nodes();
         self.retype()
     }
 
@@ -1148,28 +1139,16 @@ impl<T: Table, L, R> Delete<T, L, R> {
     /// assert_eq!(sql.debug_sql(), r#"DELETE FROM "accounts" WHERE "accounts"."id" = 7 RETURNING "accounts"."id", "accounts"."owner_id", "accounts"."name", "accounts"."balance""#);
     /// ```
     pub fn returning_model(mut self) -> Delete<T, L, Returning<T>> {
-        self.returning = model_nodes(TableRef::of::<T>());
+        self.parts.returning = model_nodes(TableRef::of::<T>());
         self.retype()
     }
 }
 
 impl<T: Table, L, R> QueryFragment for Delete<T, L, R> {
     fn walk(&self, out: &mut SqlWriter) {
-        walk_ctes(&self.ctes, false, out);
-        out.push("DELETE FROM ");
-        if self.only {
-            out.push("ONLY ");
-        }
-        TableRef::of::<T>().write(out);
-        if !self.using.is_empty() {
-            out.push(" USING ");
-            out.push_list(&self.using, ", ", |out, t| t.write(out));
-        }
-        if let Some(w) = &self.filter {
-            out.push(" WHERE ");
-            w.walk(out);
-        }
-        walk_returning(&self.returning, out);
+        self.parts
+            .walk_target(out, "DELETE FROM ", TableRef::of::<T>());
+        self.parts.walk_rest(out, " USING ");
     }
 }
 
