@@ -22,22 +22,7 @@ pub struct Account {
 }
 
 const fn col(name: &'static str, ty: TypeInfo, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name,
-        field: name,
-        sql_type: DdlType::Mapped(ty),
-        nullable,
-        primary_key: false,
-        identity: None,
-        sequence: None,
-        server_default: None,
-        default: None,
-        on_update: None,
-        generated: None,
-        version: false,
-        collation: None,
-        comment: None,
-    }
+    ColumnDef::new(name, DdlType::Mapped(ty), nullable)
 }
 
 impl Account {
@@ -81,16 +66,7 @@ impl Table for Account {
         indexes: &[],
         sequences: &[],
         extensions: &[],
-        options: TableOptions {
-            temporary: false,
-            unlogged: false,
-            inherits: &[],
-            partition_by: None,
-            using: None,
-            with: &[],
-            on_commit: None,
-            tablespace: None,
-        },
+        options: TableOptions::NONE,
     };
 }
 

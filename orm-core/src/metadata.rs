@@ -192,6 +192,20 @@ pub struct TableOptions {
     pub tablespace: Option<&'static str>,
 }
 
+impl TableOptions {
+    /// No option: a plain permanent table.
+    pub const NONE: TableOptions = TableOptions {
+        temporary: false,
+        unlogged: false,
+        inherits: &[],
+        partition_by: None,
+        using: None,
+        with: &[],
+        on_commit: None,
+        tablespace: None,
+    };
+}
+
 /// `ON COMMIT` behaviour of a temporary table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnCommit {
@@ -256,6 +270,27 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
+    /// A plain column: no key, default, identity or constraint (set those with struct
+    /// update syntax: `ColumnDef { primary_key: true, ..ColumnDef::new(..) }`).
+    pub const fn new(name: &'static str, sql_type: DdlType, nullable: bool) -> Self {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type,
+            nullable,
+            primary_key: false,
+            identity: None,
+            sequence: None,
+            server_default: None,
+            default: None,
+            on_update: None,
+            generated: None,
+            version: false,
+            collation: None,
+            comment: None,
+        }
+    }
+
     /// Filled by the server on INSERT, so left out of a model INSERT and read back through
     /// RETURNING: identity, named sequence, generated and `version` columns (see the module
     /// docs for why `server_default` columns are not among them).

@@ -479,34 +479,10 @@ async fn driver_and_pool_errors() {
 }
 
 const fn col(name: &'static str, ty: &'static str, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name,
-        field: name,
-        sql_type: DdlType::Mapped(TypeInfo::named(ty)),
-        nullable,
-        primary_key: false,
-        identity: None,
-        sequence: None,
-        server_default: None,
-        default: None,
-        on_update: None,
-        generated: None,
-        version: false,
-        collation: None,
-        comment: None,
-    }
+    ColumnDef::new(name, DdlType::Mapped(TypeInfo::named(ty)), nullable)
 }
 
-const NO_OPTIONS: TableOptions = TableOptions {
-    temporary: false,
-    unlogged: false,
-    inherits: &[],
-    partition_by: None,
-    using: None,
-    with: &[],
-    on_commit: None,
-    tablespace: None,
-};
+const NO_OPTIONS: TableOptions = TableOptions::NONE;
 
 const fn index(
     name: &'static str,

@@ -9,41 +9,14 @@ use crate::types::TypeInfo;
 // --- Fixture builders -----------------------------------------------------------------------
 
 const fn col(name: &'static str, ty: &'static str, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name,
-        field: name,
-        sql_type: DdlType::Custom(ty),
-        nullable,
-        primary_key: false,
-        identity: None,
-        sequence: None,
-        server_default: None,
-        default: None,
-        on_update: None,
-        generated: None,
-        version: false,
-        collation: None,
-        comment: None,
-    }
+    ColumnDef::new(name, DdlType::Custom(ty), nullable)
 }
 
 const fn mapped(name: &'static str, ty: TypeInfo, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        sql_type: DdlType::Mapped(ty),
-        ..col(name, "", nullable)
-    }
+    ColumnDef::new(name, DdlType::Mapped(ty), nullable)
 }
 
-const NO_OPTIONS: TableOptions = TableOptions {
-    temporary: false,
-    unlogged: false,
-    inherits: &[],
-    partition_by: None,
-    using: None,
-    with: &[],
-    on_commit: None,
-    tablespace: None,
-};
+const NO_OPTIONS: TableOptions = TableOptions::NONE;
 
 const NO_SEQ: SequenceOptions = SequenceOptions {
     start: None,

@@ -461,22 +461,7 @@ mod on_update_and_defaults {
         std::sync::Arc::new(String::from("untitled"))
     }
     const fn col(name: &'static str) -> ColumnDef {
-        ColumnDef {
-            name,
-            field: name,
-            sql_type: DdlType::Mapped(TypeInfo::named("TEXT")),
-            nullable: false,
-            primary_key: false,
-            identity: None,
-            sequence: None,
-            server_default: None,
-            default: None,
-            on_update: None,
-            generated: None,
-            version: false,
-            collation: None,
-            comment: None,
-        }
+        ColumnDef::new(name, DdlType::Mapped(TypeInfo::named("TEXT")), false)
     }
     impl Table for Doc {
         const TABLE: &'static TableDef = &TableDef {
