@@ -3,62 +3,138 @@
 
 use std::fmt;
 
-use deadpool_postgres::Object;
-
 use crate::error::Error;
 use crate::executor::Executor;
 use crate::executor::sealed::{Sealed, Target, Token};
+use crate::options::TransactionOptions;
+use crate::pool::{Object, release};
 use crate::transaction::Transaction;
 
-/// A connection borrowed from the pool; it goes back when dropped. Run statements on it
-/// through [`Executor`]. Each connection keeps its own prepared statement cache.
+/// A connection borrowed from the pool, in autocommit mode: each statement commits on its
+/// own (which is what `CREATE INDEX CONCURRENTLY`, `VACUUM` and `LISTEN` need). Run
+/// statements on it through [`Executor`]; it goes back to the pool when dropped. Each
+/// connection keeps its own prepared statement cache.
+///
+/// Going back, it is reset as [`DatabaseOptions::reset`](crate::DatabaseOptions::reset)
+/// says; when raw SQL may have opened a transaction on it, or a statement was still
+/// running because its future was dropped, that statement is cancelled and the connection
+/// rolled back first, on a background task, before anyone else can take it.
 ///
 /// ```no_run
 /// use orm_runtime::{Database, Executor, Error};
 ///
 /// # async fn run(db: Database) -> Result<(), Error> {
 /// let mut conn = db.connection().await?;
-/// conn.execute_sql("SET application_name = 'report'").await?;
+/// conn.execute_sql("CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_body ON notes (body)")
+///     .await?;
 /// # Ok(()) }
 /// ```
 pub struct PooledConnection {
-    pub(crate) object: Object,
+    /// `Some` for the whole life of the value; taken by `begin` and `Drop`.
+    pub(crate) object: Option<Object>,
 }
 
 impl PooledConnection {
-    /// Starts a transaction on this connection, consuming it; see [`Transaction`].
+    pub(crate) fn new(object: Object) -> Self {
+        PooledConnection {
+            object: Some(object),
+        }
+    }
+
+    fn object(&self) -> &Object {
+        match &self.object {
+            Some(object) => object,
+            None => unreachable!("a live PooledConnection always holds its connection"),
+        }
+    }
+
+    fn object_mut(&mut self) -> &mut Object {
+        match &mut self.object {
+            Some(object) => object,
+            None => unreachable!("a live PooledConnection always holds its connection"),
+        }
+    }
+
+    /// Starts a transaction on this connection with the pool's default options, consuming
+    /// it; see [`Transaction`].
     pub async fn begin(self) -> Result<Transaction, Error> {
-        Transaction::begin(self).await
+        let options = self.object().shared.options.transaction;
+        self.begin_with(options).await
     }
 
-    /// The underlying tokio-postgres client, for what the runtime does not wrap yet
-    /// (`COPY`, `LISTEN`). Leave the connection as you found it: it goes back to the pool.
-    pub fn client(&self) -> &tokio_postgres::Client {
-        &self.object
+    /// Starts a transaction with the given options (isolation level, READ ONLY,
+    /// DEFERRABLE).
+    pub async fn begin_with(mut self, options: TransactionOptions) -> Result<Transaction, Error> {
+        match self.object.take() {
+            Some(object) => Transaction::begin(object, options).await,
+            None => unreachable!("a live PooledConnection always holds its connection"),
+        }
     }
 
-    /// Forgets this connection's prepared statements (after DDL that other code ran).
-    pub fn clear_statement_cache(&self) {
-        self.object.statement_cache.clear();
+    /// The underlying tokio-postgres client, for what the runtime does not wrap (`COPY`).
+    /// The connection is rolled back before it goes back to the pool, in case the client
+    /// was used to open a transaction.
+    pub fn client(&mut self) -> &tokio_postgres::Client {
+        let object = self.object_mut();
+        object.maybe_in_transaction = true;
+        &object.client
+    }
+
+    /// Forgets this connection's prepared statements and cached types (after DDL that
+    /// other code ran).
+    pub fn clear_statement_cache(&mut self) {
+        self.object_mut().clear_caches();
+    }
+
+    /// Number of prepared statements this connection has cached.
+    pub fn cached_statements(&self) -> usize {
+        self.object().cached_statements()
+    }
+
+    /// The server process serving this connection (`pg_backend_pid()`), as the client
+    /// learned it at connect time: useful to find it in `pg_stat_activity`.
+    pub fn backend_pid(&mut self) -> impl Future<Output = Result<i32, Error>> + Send + '_ {
+        let target = self.target(Token(()));
+        async move {
+            let sql =
+                orm_core::query::raw_query::<orm_core::types::Int4>("SELECT pg_backend_pid()");
+            crate::executor::fetch_one::<i32, _>(
+                target,
+                &orm_core::query::Statement::compile(&sql)?,
+            )
+            .await
+        }
     }
 }
 
 impl Sealed for PooledConnection {
     fn target(&mut self, _: Token) -> Target<'_> {
         Target {
-            client: &self.object,
-            failed: None,
+            conn: self.object_mut(),
+            tx: None,
         }
     }
 }
 
 impl Executor for PooledConnection {}
 
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(object) = self.object.take() {
+            release(object, false);
+        }
+    }
+}
+
 impl fmt::Debug for PooledConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PooledConnection")
-            .field("closed", &self.object.is_closed())
-            .field("cached_statements", &self.object.statement_cache.size())
-            .finish()
+        match &self.object {
+            Some(object) => f
+                .debug_struct("PooledConnection")
+                .field("closed", &object.client.is_closed())
+                .field("cached_statements", &object.cached_statements())
+                .finish(),
+            None => f.write_str("PooledConnection(released)"),
+        }
     }
 }

@@ -2,79 +2,31 @@
 //! statements, hands out connections and transactions, and creates or drops schemas.
 
 use std::future::Future;
-use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool::Runtime;
+use deadpool::managed::{PoolError as DeadpoolError, TimeoutType};
+use futures_core::Stream;
 use orm_core::ddl::DdlStatement;
 use orm_core::metadata::TableDef;
-use orm_core::query::{ReturnsRows, Statement};
+use orm_core::query::{CursorQuery, ReturnsRows, Statement};
 use orm_core::row::FromRow;
 use orm_core::types::SqlType;
-use tokio_postgres::NoTls;
 
+use crate::config::ConnectConfig;
 use crate::connection::PooledConnection;
-use crate::error::{Error, display_chain};
+use crate::error::{Error, PoolError};
 use crate::executor::sealed::{Sealed, Token};
 use crate::executor::{self, Executor};
+use crate::listen::Listener;
 use crate::local::LocalServer;
+use crate::options::{BoxFuture, DatabaseOptions, RetryPolicy, TransactionOptions};
+use crate::pool::{Manager, Pool, Shared};
 use crate::transaction::Transaction;
 
 /// The environment variable [`Database::embedded`] reads.
 pub const DATABASE_URL: &str = "DATABASE_URL";
-
-/// Pool settings for [`Database::connect_with`].
-///
-/// ```
-/// use std::time::Duration;
-/// use orm_runtime::DatabaseOptions;
-///
-/// let options = DatabaseOptions::default()
-///     .max_size(4)
-///     .wait_timeout(Some(Duration::from_secs(5)));
-/// assert_eq!(options.max_size, 4);
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct DatabaseOptions {
-    /// Most connections open at once (default 16).
-    pub max_size: usize,
-    /// How long to wait for a free connection before [`Error::Pool`] (default 30 s; `None`
-    /// waits forever).
-    pub wait_timeout: Option<Duration>,
-    /// How long opening a new connection may take (default 10 s; `None`: no limit).
-    pub connect_timeout: Option<Duration>,
-}
-
-impl Default for DatabaseOptions {
-    fn default() -> Self {
-        DatabaseOptions {
-            max_size: 16,
-            wait_timeout: Some(Duration::from_secs(30)),
-            connect_timeout: Some(Duration::from_secs(10)),
-        }
-    }
-}
-
-impl DatabaseOptions {
-    /// Sets [`max_size`](DatabaseOptions::max_size).
-    pub fn max_size(mut self, max_size: usize) -> Self {
-        self.max_size = max_size;
-        self
-    }
-
-    /// Sets [`wait_timeout`](DatabaseOptions::wait_timeout).
-    pub fn wait_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.wait_timeout = timeout;
-        self
-    }
-
-    /// Sets [`connect_timeout`](DatabaseOptions::connect_timeout).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-}
 
 /// A pool of connections to one database. Cheap to clone: clones share the pool.
 ///
@@ -92,58 +44,72 @@ impl DatabaseOptions {
 /// db.execute_sql("CREATE TABLE IF NOT EXISTS notes (body TEXT)").await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("Database")
+            .field("config", &self.shared.config)
+            .field("size", &status.size)
+            .field("available", &status.available)
+            .field("max_size", &status.max_size)
+            .finish()
+    }
 }
 
 impl Database {
     /// Connects with default [`DatabaseOptions`]. `url` is a URL
-    /// (`postgres://user:password@host:port/dbname?options=..`) or a key=value DSN
-    /// (`host=localhost user=app dbname=app`), as libpq accepts them. One connection is
-    /// opened to check the settings; it stays in the pool.
+    /// (`postgres://user:password@host:port/dbname?sslmode=..&application_name=..`) or a
+    /// key=value DSN (`host=localhost user=app dbname=app`), as libpq accepts them; what it
+    /// leaves out comes from the `PG*` environment variables (see [`ConnectConfig`]). One
+    /// connection is opened to check the settings; it stays in the pool.
     pub async fn connect(url: &str) -> Result<Database, Error> {
         Database::connect_with(url, DatabaseOptions::default()).await
     }
 
     /// Connects with the given pool options.
     pub async fn connect_with(url: &str, options: DatabaseOptions) -> Result<Database, Error> {
-        // The message leaves the string out: it may hold a password.
-        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
-            Error::Config(format!(
-                "cannot parse the connection string: {}",
-                display_chain(&e)
-            ))
-        })?;
-        Database::from_config(config, options).await
+        Database::from_config(ConnectConfig::parse(url)?, options).await
     }
 
-    /// Connects with a tokio-postgres configuration built in code (for settings a URL
-    /// cannot express, or to add `options` such as `-c search_path=..`).
+    /// Connects with a configuration built in code: a [`ConnectConfig`], or a
+    /// `tokio_postgres::Config`. A `statement_cache_size` given in the connection string
+    /// overrides the one in `options`.
     pub async fn from_config(
-        config: tokio_postgres::Config,
-        options: DatabaseOptions,
+        config: impl Into<ConnectConfig>,
+        mut options: DatabaseOptions,
     ) -> Result<Database, Error> {
+        let config = config.into();
         if options.max_size == 0 {
             return Err(Error::Config(
                 "DatabaseOptions::max_size must be at least 1".into(),
             ));
         }
-        let manager = Manager::from_config(
+        if let Some(size) = config.statement_cache_size() {
+            options.statement_cache_size = size;
+        }
+        let shared = Arc::new(Shared {
             config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(options.max_size)
-            .wait_timeout(options.wait_timeout)
-            .create_timeout(options.connect_timeout)
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|e| Error::Config(e.to_string()))?;
-        let db = Database { pool };
+            options,
+            ddl_epoch: AtomicU64::new(0),
+        });
+        let options = &shared.options;
+        let pool = Pool::builder(Manager {
+            shared: shared.clone(),
+        })
+        .max_size(options.max_size)
+        .wait_timeout(options.wait_timeout)
+        .create_timeout(options.connect_timeout)
+        .recycle_timeout(options.recycle_timeout)
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::Config(e.to_string()))?;
+        let db = Database { pool, shared };
         drop(db.connection().await?);
         Ok(db)
     }
@@ -164,13 +130,169 @@ impl Database {
     /// Takes a connection from the pool (opening one if none is free and the pool is not
     /// full; waiting up to `wait_timeout` otherwise).
     pub async fn connection(&self) -> Result<PooledConnection, Error> {
-        let object = self.pool.get().await.map_err(Error::from_pool)?;
-        Ok(PooledConnection { object })
+        let object = self.pool.get().await.map_err(from_pool)?;
+        Ok(PooledConnection::new(object))
     }
 
-    /// Takes a connection and starts a transaction on it.
+    /// Takes a connection and starts a transaction on it, with the pool's default
+    /// [`TransactionOptions`] ([`DatabaseOptions::transaction`]).
     pub async fn transaction(&self) -> Result<Transaction, Error> {
         self.connection().await?.begin().await
+    }
+
+    /// Takes a connection and starts a transaction with the given options.
+    pub async fn transaction_with(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Transaction, Error> {
+        self.connection().await?.begin_with(options).await
+    }
+
+    /// Runs `work` in a transaction and commits; when the transaction fails with a
+    /// serialization failure (`40001`) or a deadlock (`40P01`), in `work` or at `COMMIT`,
+    /// rolls back, waits (see [`RetryPolicy`]) and runs it again, up to
+    /// `policy.max_attempts` runs in all. Any other error, or the last attempt's, is
+    /// returned as is. `work` must be safe to run more than once: keep side effects outside
+    /// the database (sending mail) out of it.
+    ///
+    /// ```no_run
+    /// use orm_runtime::{Database, Error, Executor, IsolationLevel, RetryPolicy, TransactionOptions};
+    ///
+    /// # async fn run(db: Database) -> Result<(), Error> {
+    /// let options = TransactionOptions::new().isolation(IsolationLevel::Serializable);
+    /// db.transaction_with_retry(options, RetryPolicy::default(), |tx| {
+    ///     Box::pin(async move {
+    ///         tx.execute_sql("UPDATE counters SET n = n + 1").await?;
+    ///         Ok(())
+    ///     })
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_with_retry<T, F>(
+        &self,
+        options: TransactionOptions,
+        policy: RetryPolicy,
+        mut work: F,
+    ) -> Result<T, Error>
+    where
+        F: for<'t> FnMut(&'t mut Transaction) -> BoxFuture<'t, Result<T, Error>> + Send,
+        T: Send,
+    {
+        let max = policy.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = async {
+                let mut tx = self.transaction_with(options).await?;
+                match work(&mut tx).await {
+                    Ok(value) => {
+                        tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        // A failed rollback only means the connection is gone; `e` says why.
+                        let _ = tx.rollback().await;
+                        Err(e)
+                    }
+                }
+            }
+            .await;
+            match result {
+                Err(e) if attempt < max && (e.is_serialization_failure() || e.is_deadlock()) => {
+                    let delay = policy.delay(attempt, jitter());
+                    tracing::debug!(
+                        target: "mapped::sql",
+                        attempt,
+                        delay_us = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX),
+                        code = e.code().map(|c| c.code()),
+                        "retrying the transaction"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Streams the rows of a query through a server-side cursor, `batch_size` rows per
+    /// round trip, decoding each batch as it arrives: memory holds one batch however many
+    /// rows the query returns. The cursor needs a transaction: the stream takes a
+    /// connection and opens one of its own (default options), committed when the rows run
+    /// out and rolled back when the stream is dropped early. Inside a transaction of your
+    /// own, use [`Transaction::stream`].
+    ///
+    /// Only queries can be cursors ([`CursorQuery`]: `SELECT`, `VALUES`): PostgreSQL refuses
+    /// `DECLARE CURSOR` for `INSERT .. RETURNING`.
+    ///
+    /// ```no_run
+    /// # use orm_core::__doc::Account;
+    /// use futures_util::TryStreamExt;
+    /// use orm_core::prelude::*;
+    /// use orm_runtime::{Database, Error};
+    ///
+    /// # async fn run(db: Database) -> Result<(), Error> {
+    /// let mut rows = std::pin::pin!(db.stream::<Account, _>(&select_from::<Account>(), 1000));
+    /// while let Some(account) = rows.try_next().await? {
+    ///     println!("{}", account.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn stream<R, Q>(
+        &self,
+        query: &Q,
+        batch_size: u32,
+    ) -> impl Stream<Item = Result<R, Error>> + Send + 'static
+    where
+        Q: CursorQuery + ?Sized,
+        Q::Selection: 'static,
+        R: FromRow<Q::Selection> + Send + 'static,
+    {
+        let db = self.clone();
+        crate::stream::stream_owned::<R, Q::Selection>(
+            async move { db.transaction().await },
+            query.compile(),
+            batch_size,
+        )
+    }
+
+    /// Listens on `channels` on a dedicated connection; see [`Listener`].
+    pub async fn listen<I, C>(&self, channels: I) -> Result<Listener, Error>
+    where
+        I: IntoIterator<Item = C>,
+        C: Into<String>,
+    {
+        Listener::start(
+            self.shared.clone(),
+            channels.into_iter().map(Into::into).collect(),
+        )
+        .await
+    }
+
+    /// Sends a notification (`SELECT pg_notify($1, $2)`: channel and payload are bound
+    /// values). Inside a transaction, use [`Executor::notify`]: it is delivered at commit.
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), Error> {
+        self.connection().await?.notify(channel, payload).await
+    }
+
+    /// The pool's connections: open, idle, and the most it may open.
+    pub fn status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            size: status.size,
+            available: status.available,
+            max_size: status.max_size,
+        }
+    }
+
+    /// The pool's options.
+    pub fn options(&self) -> &DatabaseOptions {
+        &self.shared.options
+    }
+
+    /// The connection settings.
+    pub fn config(&self) -> &ConnectConfig {
+        &self.shared.config
     }
 
     /// Closes the pool: connections close as they come back, and taking one fails.
@@ -295,7 +417,7 @@ impl Database {
             plan.into_iter().partition(|s| s.transactional);
         let result = self.run_ddl_plan(in_tx, outside).await;
         // DDL can change the result columns of statements cached on any connection.
-        self.pool.manager().statement_caches.clear();
+        self.shared.ddl_ran();
         result
     }
 
@@ -318,6 +440,46 @@ impl Database {
             }
         }
         Ok(())
+    }
+}
+
+/// The pool's connections at one moment; see [`Database::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStatus {
+    /// Connections open (idle or in use).
+    pub size: usize,
+    /// Idle connections ready to be handed out.
+    pub available: usize,
+    /// The most connections the pool opens.
+    pub max_size: usize,
+}
+
+/// A pseudo-random number in `[0, 1)` for retry jitter (no need for a real RNG: it only
+/// spreads retries apart).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(u64::from(std::process::id()));
+    let bits = h.finish() >> 11;
+    // 53 bits fit an f64 mantissa exactly.
+    #[allow(clippy::cast_precision_loss, reason = "53 bits are exact in an f64")]
+    let x = bits as f64;
+    x / (1_u64 << 53) as f64
+}
+
+/// Wraps a pool error.
+fn from_pool(e: DeadpoolError<Error>) -> Error {
+    match e {
+        DeadpoolError::Backend(e) => e,
+        DeadpoolError::Timeout(TimeoutType::Wait) => Error::Pool(PoolError::wait_timeout()),
+        DeadpoolError::Timeout(TimeoutType::Create) => Error::Pool(PoolError::create_timeout()),
+        DeadpoolError::Timeout(TimeoutType::Recycle) => Error::Pool(PoolError::recycle_timeout()),
+        DeadpoolError::Closed => Error::Pool(PoolError::closed()),
+        DeadpoolError::NoRuntimeSpecified => {
+            Error::Pool(PoolError::other("no async runtime configured".into()))
+        }
+        DeadpoolError::PostCreateHook(e) => Error::Pool(PoolError::other(e.to_string())),
     }
 }
 

@@ -31,10 +31,17 @@ pub enum Error {
     /// No connection could be taken from the pool: waiting for a free one, connecting, or
     /// checking a returned one timed out, or the pool was closed.
     Pool(PoolError),
-    /// The connection failed or was lost (I/O, protocol), or the driver refused the call
-    /// before the server saw it (a parameter that does not encode as the SQL type the server
-    /// expects, a wrong number of parameters).
+    /// The driver failed outside the server: a protocol error, a wrong number of
+    /// parameters, TLS negotiation, or a connection that could not be opened.
     Connection(DriverError),
+    /// The connection was lost while in use: the socket closed, an I/O error, or the server
+    /// ended the session (`pg_terminate_backend`, shutdown: SQLSTATE class `57P0x`, or a
+    /// connection exception, class `08`). Whatever was not committed was rolled back by the
+    /// server; the pool throws the connection away and opens a new one for the next user.
+    ConnectionLost(DriverError),
+    /// A bound value could not be encoded as the SQL type the server expects for its
+    /// parameter (`$n`); the statement was not run.
+    Encode(EncodeError),
     /// Bad configuration: an unparsable URL or DSN, invalid pool options, no PostgreSQL
     /// binaries for the local server.
     Config(String),
@@ -99,30 +106,41 @@ impl Error {
         self.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
     }
 
-    /// Wraps a driver error; `sql` is the statement that was running, if any.
-    pub(crate) fn from_driver(e: tokio_postgres::Error, sql: Option<&str>) -> Error {
-        match e.as_db_error() {
-            Some(db) => Error::Db(Box::new(DbError::new(db, sql))),
-            None => Error::Connection(DriverError {
-                inner: e,
-                sql: sql.map(str::to_owned),
-            }),
-        }
+    /// Whether the connection was lost (see [`Error::ConnectionLost`]).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::ConnectionLost(_))
     }
 
-    /// Wraps a pool error.
-    pub(crate) fn from_pool(e: deadpool_postgres::PoolError) -> Error {
-        use deadpool_postgres::{PoolError as P, TimeoutType};
-        let kind = match e {
-            P::Backend(e) => return Error::from_driver(e, None),
-            P::Timeout(TimeoutType::Wait) => PoolErrorKind::WaitTimeout,
-            P::Timeout(TimeoutType::Create) => PoolErrorKind::CreateTimeout,
-            P::Timeout(TimeoutType::Recycle) => PoolErrorKind::RecycleTimeout,
-            P::Closed => PoolErrorKind::Closed,
-            P::NoRuntimeSpecified => PoolErrorKind::Other("no async runtime configured".into()),
-            P::PostCreateHook(e) => PoolErrorKind::Other(e.to_string()),
-        };
-        Error::Pool(PoolError { kind })
+    /// Whether waiting for or opening a pooled connection timed out.
+    pub fn is_pool_timeout(&self) -> bool {
+        matches!(self, Error::Pool(e) if e.is_timeout())
+    }
+
+    /// Wraps a driver error; `sql` is the statement that was running, if any.
+    pub(crate) fn from_driver(e: tokio_postgres::Error, sql: Option<&str>) -> Error {
+        let sql_owned = sql.map(str::to_owned);
+        if let Some(param) = encode_failure(&e) {
+            return Error::Encode(EncodeError {
+                param,
+                inner: e,
+                sql: sql_owned,
+            });
+        }
+        match e.as_db_error() {
+            Some(db) if is_connection_loss(db.code()) => Error::ConnectionLost(DriverError {
+                inner: e,
+                sql: sql_owned,
+            }),
+            Some(db) => Error::Db(Box::new(DbError::new(db, sql))),
+            None if e.is_closed() || is_io(&e) => Error::ConnectionLost(DriverError {
+                inner: e,
+                sql: sql_owned,
+            }),
+            None => Error::Connection(DriverError {
+                inner: e,
+                sql: sql_owned,
+            }),
+        }
     }
 }
 
@@ -137,6 +155,8 @@ impl fmt::Display for Error {
             ),
             Error::Pool(e) => fmt::Display::fmt(e, f),
             Error::Connection(e) => fmt::Display::fmt(e, f),
+            Error::ConnectionLost(e) => write!(f, "the connection to the server was lost: {e}"),
+            Error::Encode(e) => fmt::Display::fmt(e, f),
             Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
             Error::LocalServer(msg) => write!(f, "the local PostgreSQL server failed: {msg}"),
             Error::Ddl(e) => write!(f, "cannot plan the DDL: {e}"),
@@ -146,6 +166,81 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl From<tokio_postgres::Error> for Error {
+    /// For hooks and code that uses the raw client: the driver's error, classified like the
+    /// runtime's own.
+    fn from(e: tokio_postgres::Error) -> Self {
+        Error::from_driver(e, None)
+    }
+}
+
+/// SQLSTATEs that mean the session is over: class 08 (connection exception) and the 57P0x
+/// operator interventions (admin/crash shutdown, cannot connect now, database dropped).
+fn is_connection_loss(code: &SqlState) -> bool {
+    let code = code.code();
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "57P04")
+}
+
+/// An I/O failure underneath the driver error.
+fn is_io(e: &tokio_postgres::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// The 1-based parameter number when the driver failed to encode a parameter. The driver
+/// does not expose the kind; its message does (`error serializing parameter 2`, 0-based).
+fn encode_failure(e: &tokio_postgres::Error) -> Option<usize> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("error serializing parameter ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse::<usize>().ok().map(|i| i + 1)
+}
+
+/// A bound value that did not encode: see [`Error::Encode`].
+#[derive(Debug)]
+pub struct EncodeError {
+    param: usize,
+    inner: tokio_postgres::Error,
+    sql: Option<String>,
+}
+
+impl EncodeError {
+    /// The parameter's number, as in `$n` (1-based).
+    pub fn param(&self) -> usize {
+        self.param
+    }
+
+    /// The statement's SQL.
+    pub fn sql(&self) -> Option<&str> {
+        self.sql.as_deref()
+    }
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cause = std::error::Error::source(&self.inner)
+            .map(display_chain)
+            .unwrap_or_default();
+        write!(
+            f,
+            "the value bound to ${} cannot be sent as the type the server expects: {cause}",
+            self.param
+        )?;
+        if let Some(sql) = &self.sql {
+            write!(f, "\nSQL: {sql}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EncodeError {}
 
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
@@ -368,6 +463,36 @@ enum PoolErrorKind {
 }
 
 impl PoolError {
+    pub(crate) fn wait_timeout() -> Self {
+        PoolError {
+            kind: PoolErrorKind::WaitTimeout,
+        }
+    }
+
+    pub(crate) fn create_timeout() -> Self {
+        PoolError {
+            kind: PoolErrorKind::CreateTimeout,
+        }
+    }
+
+    pub(crate) fn recycle_timeout() -> Self {
+        PoolError {
+            kind: PoolErrorKind::RecycleTimeout,
+        }
+    }
+
+    pub(crate) fn closed() -> Self {
+        PoolError {
+            kind: PoolErrorKind::Closed,
+        }
+    }
+
+    pub(crate) fn other(message: String) -> Self {
+        PoolError {
+            kind: PoolErrorKind::Other(message),
+        }
+    }
+
     /// Whether a timeout (waiting, connecting or recycling) caused it.
     pub fn is_timeout(&self) -> bool {
         matches!(

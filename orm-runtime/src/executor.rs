@@ -1,22 +1,23 @@
 //! [`Executor`]: what runs statements and decodes their rows. Query code takes
-//! `&mut impl Executor`, so it works on a pooled connection and inside a transaction alike.
+//! `&mut impl Executor`, so it works on a pooled connection, inside a transaction and inside
+//! a savepoint alike.
 
 use std::future::Future;
 use std::time::Instant;
 
-use deadpool_postgres::ClientWrapper;
 use orm_core::query::{ReturnsRows, Statement};
 use orm_core::row::{FromRow, SqlRow};
 use orm_core::types::SqlType;
 use orm_core::writer::CompiledSql;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::types::{FromSql, ToSql, Type};
 
 use crate::error::Error;
+use crate::pool::{PgConn, may_be_ddl, may_open_transaction};
 
 pub(crate) mod sealed {
-    use deadpool_postgres::ClientWrapper;
+    use crate::pool::PgConn;
 
     /// Proof that the caller is this crate: only this crate can build one, so only this
     /// crate can call [`Sealed::target`].
@@ -24,12 +25,18 @@ pub(crate) mod sealed {
     pub struct Token(pub(crate) ());
 
     /// Where an [`Executor`](super::Executor) sends its statements.
-    #[derive(Debug)]
     pub struct Target<'a> {
-        pub(crate) client: &'a ClientWrapper,
-        /// Inside a transaction: set when a statement fails, since the server then aborts the
-        /// whole transaction. `None` outside a transaction.
-        pub(crate) failed: Option<&'a mut bool>,
+        pub(crate) conn: &'a mut PgConn,
+        /// Inside a transaction: its state. `None` outside one.
+        pub(crate) tx: Option<&'a mut super::TxState>,
+    }
+
+    impl std::fmt::Debug for Target<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Target")
+                .field("tx", &self.tx)
+                .finish_non_exhaustive()
+        }
     }
 
     /// Keeps [`Executor`](super::Executor) implemented only by this crate's types.
@@ -41,12 +48,28 @@ pub(crate) mod sealed {
 
 use sealed::{Target, Token};
 
-/// Something statements run on: a [`PooledConnection`](crate::PooledConnection) or a
-/// [`Transaction`](crate::Transaction). Sealed: only this crate implements it.
+/// The state of an open transaction, shared by its savepoints.
+#[derive(Debug, Default)]
+pub(crate) struct TxState {
+    /// A statement failed, so the server has aborted the transaction (until a `ROLLBACK TO
+    /// SAVEPOINT`).
+    pub(crate) failed: bool,
+    /// SQL to send before the next statement: the `ROLLBACK TO SAVEPOINT` of a savepoint
+    /// that was dropped without commit or rollback.
+    pub(crate) pending: Vec<String>,
+    /// Savepoints opened so far (for unique names).
+    pub(crate) savepoints: u32,
+    /// Cursors opened so far (for unique names).
+    pub(crate) cursors: u32,
+}
+
+/// Something statements run on: a [`PooledConnection`](crate::PooledConnection), a
+/// [`Transaction`](crate::Transaction) or a [`Savepoint`](crate::Savepoint). Sealed: only
+/// this crate implements it.
 ///
 /// Every method compiles the statement first, sends its SQL through the connection's
 /// prepared statement cache and its values as `$n` parameters, and logs the SQL, the
-/// parameter count and the duration at `debug` level (target `mapped::sql`).
+/// parameter count, the row count and the duration (see [`DatabaseOptions::echo`](crate::DatabaseOptions::echo)).
 ///
 /// ```no_run
 /// # use orm_core::__doc::Account;
@@ -91,7 +114,8 @@ pub trait Executor: sealed::Sealed + Send {
     }
 
     /// Runs a query and decodes its first row; [`Error::RowNotFound`] when there is none.
-    /// Further rows are read and ignored: add `LIMIT 1` when there can be many.
+    /// Further rows are not read into memory: the first row is decoded as soon as it
+    /// arrives and the rest is discarded as the server sends it.
     fn fetch_one<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
@@ -102,7 +126,7 @@ pub trait Executor: sealed::Sealed + Send {
         async move { fetch_one::<R, Q::Selection>(target, &sql?).await }
     }
 
-    /// Runs a query and decodes its first row, if any.
+    /// Runs a query and decodes its first row, if any (see [`fetch_one`](Executor::fetch_one)).
     fn fetch_optional<R, Q>(
         &mut self,
         query: &Q,
@@ -130,10 +154,32 @@ pub trait Executor: sealed::Sealed + Send {
     /// Runs trusted SQL without parameters, possibly several `;`-separated statements, with
     /// the simple query protocol (no prepared statement). Never build `sql` from user input:
     /// values belong in parameters.
+    ///
+    /// When the SQL may be DDL (it mentions `CREATE`, `ALTER`, `DROP`, ..), every
+    /// connection of the pool forgets its prepared statements before its next statement,
+    /// since their result types may have changed.
     fn execute_sql(&mut self, sql: &str) -> impl Future<Output = Result<(), Error>> + Send {
         let sql = sql.to_owned();
         let target = self.target(Token(()));
         async move { run_batch(target, &sql).await }
+    }
+
+    /// Sends a notification on `channel` (`SELECT pg_notify($1, $2)`, both bound). Inside
+    /// a transaction it is delivered when the transaction commits, and not at all when it
+    /// rolls back.
+    fn notify(
+        &mut self,
+        channel: &str,
+        payload: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let query = orm_core::query::raw_query::<()>("SELECT pg_notify(")
+            .bind(channel.to_owned())
+            .sql(", ")
+            .bind(payload.to_owned())
+            .sql(")");
+        let sql = Statement::compile(&query);
+        let target = self.target(Token(()));
+        async move { execute(target, &sql?).await.map(drop) }
     }
 
     /// Creates the tables on this connection or in this transaction, in the order of
@@ -172,15 +218,33 @@ pub trait Executor: sealed::Sealed + Send {
     }
 }
 
-/// Logs a finished statement: the `echo`.
-fn log_statement(sql: &str, params: usize, started: Instant, ok: bool) {
-    tracing::debug!(
-        target: "mapped::sql",
-        sql,
-        params,
-        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        ok,
-    );
+/// Logs a finished statement: the `echo`. `rows` is the number of rows returned or
+/// affected, when known.
+pub(crate) fn log_statement(
+    conn: &PgConn,
+    sql: &str,
+    params: &[orm_core::value::Param],
+    rows: Option<u64>,
+    started: Instant,
+    ok: bool,
+) {
+    let options = &conn.shared.options;
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let n = params.len();
+    macro_rules! emit {
+        ($level:ident) => {
+            if options.log_values {
+                tracing::$level!(target: "mapped::sql", sql, params = n, values = ?params, rows, elapsed_us, ok);
+            } else {
+                tracing::$level!(target: "mapped::sql", sql, params = n, rows, elapsed_us, ok);
+            }
+        };
+    }
+    if options.echo {
+        emit!(info);
+    } else {
+        emit!(debug);
+    }
 }
 
 /// A prepared statement went stale: a cached plan whose result columns changed after DDL
@@ -201,32 +265,76 @@ fn is_stale_statement(e: &tokio_postgres::Error) -> bool {
     }
 }
 
-/// Runs `op` with the cached prepared statement for `sql`; when the statement went stale,
-/// forgets it and, outside a transaction, prepares it again and retries once (inside one,
-/// the failure has already aborted the transaction, so retrying cannot help).
-async fn with_statement<'c, T, F, Fut>(
-    target: Target<'c>,
-    sql: &CompiledSql,
-    op: F,
-) -> Result<T, Error>
-where
-    F: Fn(&'c ClientWrapper, tokio_postgres::Statement) -> Fut,
-    Fut: Future<Output = Result<T, tokio_postgres::Error>>,
-{
-    let Target { client, failed } = target;
+/// What to do with a prepared statement.
+#[derive(Clone, Copy)]
+enum Mode {
+    Execute,
+    All,
+    First,
+}
+
+/// What it gave.
+enum Outcome {
+    Count(u64),
+    Rows(Vec<Row>),
+    Row(Option<Row>),
+}
+
+impl Outcome {
+    fn rows(&self) -> u64 {
+        match self {
+            Outcome::Count(n) => *n,
+            Outcome::Rows(rows) => rows.len() as u64,
+            Outcome::Row(row) => u64::from(row.is_some()),
+        }
+    }
+}
+
+/// Sends the SQL a dropped savepoint left to run (its `ROLLBACK TO SAVEPOINT`).
+pub(crate) async fn flush_pending(conn: &mut PgConn, tx: &mut TxState) -> Result<(), Error> {
+    if tx.pending.is_empty() {
+        return Ok(());
+    }
+    let sql = tx.pending.join("; ");
+    tx.pending.clear();
     let started = Instant::now();
-    let params = sql.params().len();
+    let result = conn.client.batch_execute(&sql).await;
+    log_statement(conn, &sql, &[], None, started, result.is_ok());
+    match result {
+        // Rolled back to the savepoint: whatever failed inside it is undone.
+        Ok(()) => {
+            tx.failed = false;
+            Ok(())
+        }
+        Err(e) => {
+            tx.failed = true;
+            Err(Error::from_driver(e, Some(&sql)))
+        }
+    }
+}
+
+/// Runs `sql` with its cached prepared statement; when the statement went stale, forgets
+/// it and, outside a transaction, prepares it again and retries once (inside one, the
+/// failure has already aborted the transaction, so retrying cannot help).
+async fn run(target: Target<'_>, sql: &CompiledSql, mode: Mode) -> Result<Outcome, Error> {
+    let Target { conn, mut tx } = target;
+    if let Some(tx) = tx.as_deref_mut() {
+        flush_pending(conn, tx).await?;
+    }
+    let started = Instant::now();
+    let params = sql.params_for_driver();
     let mut attempt = 0;
+    conn.in_flight = true;
     let result = loop {
         attempt += 1;
-        let res = match client.prepare_cached(sql.sql()).await {
-            Ok(stmt) => op(client, stmt).await,
+        let res = match conn.statement(sql.sql()).await {
+            Ok(stmt) => run_prepared(&conn.client, &stmt, &params, mode).await,
             Err(e) => Err(e),
         };
         match res {
             Err(e) if is_stale_statement(&e) => {
-                client.statement_cache.remove(sql.sql(), &[]);
-                if attempt == 1 && failed.is_none() {
+                conn.forget_statement(sql.sql());
+                if attempt == 1 && tx.is_none() {
                     continue;
                 }
                 break Err(e);
@@ -234,30 +342,62 @@ where
             other => break other,
         }
     };
-    log_statement(sql.sql(), params, started, result.is_ok());
+    conn.in_flight = false;
+    log_statement(
+        conn,
+        sql.sql(),
+        sql.params(),
+        result.as_ref().ok().map(Outcome::rows),
+        started,
+        result.is_ok(),
+    );
     result.map_err(|e| {
-        if let Some(failed) = failed {
-            *failed = true;
+        if let Some(tx) = tx {
+            tx.failed = true;
         }
         Error::from_driver(e, Some(sql.sql()))
     })
+}
+
+async fn run_prepared(
+    client: &tokio_postgres::Client,
+    stmt: &tokio_postgres::Statement,
+    params: &[&(dyn ToSql + Sync)],
+    mode: Mode,
+) -> Result<Outcome, tokio_postgres::Error> {
+    match mode {
+        Mode::Execute => client.execute(stmt, params).await.map(Outcome::Count),
+        Mode::All => client.query(stmt, params).await.map(Outcome::Rows),
+        Mode::First => {
+            use futures_util::TryStreamExt;
+            let stream = client
+                .query_raw(stmt, params.iter().map(|p| *p as &dyn ToSql))
+                .await?;
+            let mut stream = std::pin::pin!(stream);
+            let first = stream.try_next().await?;
+            // The rest is discarded by the connection as it arrives; dropping the stream
+            // does not wait for it.
+            Ok(Outcome::Row(first))
+        }
+    }
 }
 
 pub(crate) async fn fetch_all<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<Vec<R>, Error> {
-    let rows = run_query(target, sql).await?;
-    rows.iter().map(decode_row::<R, S>).collect()
+    match run(target, sql, Mode::All).await? {
+        Outcome::Rows(rows) => rows.iter().map(decode_row::<R, S>).collect(),
+        _ => Ok(Vec::new()),
+    }
 }
 
 pub(crate) async fn fetch_one<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<R, Error> {
-    let rows = run_query(target, sql).await?;
-    match rows.first() {
-        Some(row) => decode_row::<R, S>(row),
+    match fetch_optional::<R, S>(target, sql).await? {
+        Some(row) => Ok(row),
         None => Err(Error::RowNotFound),
     }
 }
@@ -266,42 +406,47 @@ pub(crate) async fn fetch_optional<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<Option<R>, Error> {
-    let rows = run_query(target, sql).await?;
-    rows.first().map(decode_row::<R, S>).transpose()
+    match run(target, sql, Mode::First).await? {
+        Outcome::Row(row) => row.as_ref().map(decode_row::<R, S>).transpose(),
+        _ => Ok(None),
+    }
 }
 
 pub(crate) async fn execute(target: Target<'_>, sql: &CompiledSql) -> Result<u64, Error> {
-    let params = sql.params_for_driver();
-    let params = &params;
-    with_statement(target, sql, move |client, stmt| async move {
-        client.execute(&stmt, params).await
-    })
-    .await
+    match run(target, sql, Mode::Execute).await? {
+        Outcome::Count(n) => Ok(n),
+        other => Ok(other.rows()),
+    }
 }
 
-async fn run_query(target: Target<'_>, sql: &CompiledSql) -> Result<Vec<Row>, Error> {
-    let params = sql.params_for_driver();
-    let params = &params;
-    with_statement(target, sql, move |client, stmt| async move {
-        client.query(&stmt, params).await
-    })
-    .await
-}
-
+/// Runs trusted SQL with the simple query protocol.
 pub(crate) async fn run_batch(target: Target<'_>, sql: &str) -> Result<(), Error> {
-    let Target { client, failed } = target;
+    let Target { conn, mut tx } = target;
+    if let Some(tx) = tx.as_deref_mut() {
+        flush_pending(conn, tx).await?;
+    } else {
+        // Raw SQL may open a transaction the runtime does not know about.
+        if may_open_transaction(sql) {
+            conn.maybe_in_transaction = true;
+        }
+    }
+    if may_be_ddl(sql) {
+        conn.shared.ddl_ran();
+    }
     let started = Instant::now();
-    let result = client.batch_execute(sql).await;
-    log_statement(sql, 0, started, result.is_ok());
+    conn.in_flight = true;
+    let result = conn.client.batch_execute(sql).await;
+    conn.in_flight = false;
+    log_statement(conn, sql, &[], None, started, result.is_ok());
     result.map_err(|e| {
-        if let Some(failed) = failed {
-            *failed = true;
+        if let Some(tx) = tx {
+            tx.failed = true;
         }
         Error::from_driver(e, Some(sql))
     })
 }
 
-fn decode_row<R: FromRow<S>, S>(row: &Row) -> Result<R, Error> {
+pub(crate) fn decode_row<R: FromRow<S>, S>(row: &Row) -> Result<R, Error> {
     let mut idx = 0;
     R::from_row(&PgRow(row), &mut idx).map_err(Error::Decode)
 }

@@ -1,6 +1,6 @@
 //! `orm-runtime`: everything in `mapped` that talks to a server.
 //!
-//! - [`Database`]: a pool of connections (deadpool-postgres over tokio-postgres, no TLS yet)
+//! - [`Database`]: a pool of connections (deadpool over tokio-postgres)
 //!   that runs statements, hands out [`PooledConnection`]s and [`Transaction`]s, and
 //!   creates or drops tables ([`Database::create_all`], [`Database::drop_all`]);
 //! - [`Executor`]: what statements run on (`&mut impl Executor` in query code): `execute`,
@@ -35,19 +35,30 @@
 //! Every statement is logged through `tracing` at `debug` level, target `mapped::sql`: the
 //! SQL (never the values), the parameter count, the duration and whether it succeeded.
 
+mod config;
 mod connection;
 mod database;
 mod error;
 mod executor;
+mod listen;
 mod local;
+mod options;
+mod pool;
+mod stream;
 mod transaction;
 
+pub use config::ConnectConfig;
 pub use connection::PooledConnection;
-pub use database::{DATABASE_URL, Database, DatabaseOptions};
-pub use error::{DbError, DriverError, Error, PoolError};
+pub use database::{DATABASE_URL, Database, PoolStatus};
+pub use error::{DbError, DriverError, EncodeError, Error, PoolError};
 pub use executor::Executor;
+pub use listen::{Listener, Notification};
 pub use local::LocalServer;
-pub use transaction::Transaction;
+pub use options::{
+    BoxFuture, ConnectHook, DatabaseOptions, IsolationLevel, ResetOnReturn, RetryPolicy,
+    TransactionOptions,
+};
+pub use transaction::{Savepoint, Transaction};
 
 /// The driver, for its [`Config`](tokio_postgres::Config) (see [`Database::from_config`])
 /// and raw client access.
@@ -57,5 +68,8 @@ pub use tokio_postgres::error::SqlState;
 
 /// The runtime names most programs need (`mapped::prelude` includes them).
 pub mod prelude {
-    pub use crate::{Database, Error, Executor, PooledConnection, Transaction};
+    pub use crate::{
+        Database, DatabaseOptions, Error, Executor, IsolationLevel, PooledConnection, Savepoint,
+        Transaction, TransactionOptions,
+    };
 }

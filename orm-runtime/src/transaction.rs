@@ -1,30 +1,33 @@
-//! [`Transaction`]: `BEGIN` .. `COMMIT` on one pooled connection, rolled back when dropped.
-//!
-//! This is the minimal transaction: no savepoints, isolation levels or retry helper yet.
+//! [`Transaction`]: `BEGIN` .. `COMMIT` on one pooled connection, rolled back when dropped,
+//! and [`Savepoint`]: a nested transaction inside it.
 
 use std::fmt;
+use std::time::Instant;
 
-use deadpool_postgres::{ClientWrapper, Object};
-
-use crate::connection::PooledConnection;
 use crate::error::Error;
 use crate::executor::sealed::{Sealed, Target, Token};
-use crate::executor::{Executor, run_batch};
+use crate::executor::{Executor, TxState, flush_pending, log_statement};
+use crate::options::TransactionOptions;
+use crate::pool::{Object, PgConn, release};
 
 /// A transaction owning a pooled connection. Run statements in it through [`Executor`];
-/// end it with [`commit`](Transaction::commit) or [`rollback`](Transaction::rollback).
+/// end it with [`commit`](Transaction::commit) or [`rollback`](Transaction::rollback);
+/// nest with [`savepoint`](Transaction::savepoint).
 ///
-/// Dropping it without either rolls it back: the `ROLLBACK` is sent from a background task
-/// on the current tokio runtime, and the connection goes back to the pool only after it
-/// succeeded. Outside a runtime, or when the `ROLLBACK` fails, the connection is closed
-/// instead (the server then rolls back), so a pooled connection is never left inside a
+/// Dropping it without either rolls it back: the connection goes to a background task
+/// that cancels a statement still running (a future dropped mid-query, such as a
+/// cancelled web request), sends `ROLLBACK`, and only then returns the connection to the
+/// pool. Outside a runtime, or when the `ROLLBACK` fails, the connection is closed instead
+/// (the server then rolls back), so a pooled connection is never left inside a
 /// transaction.
 ///
 /// ```no_run
-/// use orm_runtime::{Database, Executor, Error};
+/// use orm_runtime::{Database, Executor, Error, IsolationLevel, TransactionOptions};
 ///
 /// # async fn run(db: Database) -> Result<(), Error> {
-/// let mut tx = db.transaction().await?;
+/// let mut tx = db
+///     .transaction_with(TransactionOptions::new().isolation(IsolationLevel::RepeatableRead))
+///     .await?;
 /// tx.execute_sql("UPDATE accounts SET balance = balance - 10 WHERE id = 1").await?;
 /// tx.execute_sql("UPDATE accounts SET balance = balance + 10 WHERE id = 2").await?;
 /// tx.commit().await?;
@@ -34,44 +37,42 @@ pub struct Transaction {
     /// `Some` for the whole life of the value: `commit` and `rollback` consume it, and only
     /// `Drop` takes the connection out.
     object: Option<Object>,
-    /// A statement failed, so the server has aborted the transaction.
-    failed: bool,
+    state: TxState,
     /// `COMMIT` or `ROLLBACK` finished: nothing left to undo on drop.
     done: bool,
 }
 
 impl Transaction {
-    /// Sends `BEGIN` on `conn`.
-    pub(crate) async fn begin(conn: PooledConnection) -> Result<Transaction, Error> {
+    /// Sends `BEGIN` (with `options`) on `object`.
+    pub(crate) async fn begin(
+        object: Object,
+        options: TransactionOptions,
+    ) -> Result<Transaction, Error> {
         // Built before BEGIN is sent: if this future is dropped midway, Drop rolls back.
-        let tx = Transaction {
-            object: Some(conn.object),
-            failed: false,
+        let mut tx = Transaction {
+            object: Some(object),
+            state: TxState::default(),
             done: false,
         };
-        run_batch(
-            Target {
-                client: tx.client(),
-                failed: None,
-            },
-            "BEGIN",
-        )
-        .await?;
+        let sql = options.begin_sql();
+        run_control(tx.conn(), &sql).await?;
         Ok(tx)
     }
 
-    fn client(&self) -> &ClientWrapper {
-        match &self.object {
+    fn conn(&mut self) -> &mut PgConn {
+        match &mut self.object {
             Some(object) => object,
             // `object` is only taken in Drop; see the field's doc.
             None => unreachable!("a live Transaction always holds its connection"),
         }
     }
 
-    /// Commits. When a statement in the transaction had failed, the server has already
-    /// aborted it: this rolls back and returns [`Error::TransactionAborted`].
+    /// Commits. When a statement in the transaction had failed (and was not undone by
+    /// rolling back a savepoint), the server has already aborted it: this rolls back and
+    /// returns [`Error::TransactionAborted`].
     pub async fn commit(mut self) -> Result<(), Error> {
-        if self.failed {
+        let pending = self.flush().await;
+        if pending.is_err() || self.state.failed {
             self.finish("ROLLBACK").await?;
             return Err(Error::TransactionAborted);
         }
@@ -80,30 +81,69 @@ impl Transaction {
 
     /// Rolls back.
     pub async fn rollback(mut self) -> Result<(), Error> {
+        self.state.pending.clear();
         self.finish("ROLLBACK").await
     }
 
-    async fn finish(&mut self, sql: &'static str) -> Result<(), Error> {
-        let target = Target {
-            client: self.client(),
-            failed: None,
+    /// Opens a savepoint: a nested transaction that can be rolled back alone. See
+    /// [`Savepoint`].
+    pub async fn savepoint(&mut self) -> Result<Savepoint<'_>, Error> {
+        let Some(object) = self.object.as_mut() else {
+            unreachable!("a live Transaction always holds its connection")
         };
-        let result = run_batch(target, sql).await;
+        Savepoint::open(object, &mut self.state).await
+    }
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        let Some(object) = self.object.as_mut() else {
+            unreachable!("a live Transaction always holds its connection")
+        };
+        flush_pending(object, &mut self.state).await
+    }
+
+    async fn finish(&mut self, sql: &'static str) -> Result<(), Error> {
+        let result = run_control(self.conn(), sql).await;
         // Also on error: a failed COMMIT (a deferred constraint) has ended the transaction,
-        // and a lost connection is discarded by the pool's recycle check.
+        // and a lost connection is thrown away by the pool's recycle check.
         self.done = true;
         result
     }
+
+    /// Streams a query's rows through a server-side cursor; see
+    /// [`Database::stream`](crate::Database::stream). The cursor lives in this
+    /// transaction: a stream dropped early leaves it open until the transaction ends.
+    pub fn stream<R, Q>(
+        &mut self,
+        query: &Q,
+        batch_size: u32,
+    ) -> impl futures_core::Stream<Item = Result<R, Error>> + Send + '_
+    where
+        Q: orm_core::query::CursorQuery + ?Sized,
+        Q::Selection: 'static,
+        R: orm_core::row::FromRow<Q::Selection> + Send + 'static,
+    {
+        crate::stream::stream_in(self.target(Token(())), query.compile(), batch_size)
+    }
+}
+
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, ..).
+async fn run_control(conn: &mut PgConn, sql: &str) -> Result<(), Error> {
+    let started = Instant::now();
+    conn.in_flight = true;
+    let result = conn.client.batch_execute(sql).await;
+    conn.in_flight = false;
+    log_statement(conn, sql, &[], None, started, result.is_ok());
+    result.map_err(|e| Error::from_driver(e, Some(sql)))
 }
 
 impl Sealed for Transaction {
     fn target(&mut self, _: Token) -> Target<'_> {
         Target {
-            client: match &self.object {
+            conn: match &mut self.object {
                 Some(object) => object,
                 None => unreachable!("a live Transaction always holds its connection"),
             },
-            failed: Some(&mut self.failed),
+            tx: Some(&mut self.state),
         }
     }
 }
@@ -112,56 +152,165 @@ impl Executor for Transaction {}
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        if let Some(object) = self.object.take() {
+            release(object, !self.done);
         }
-        let Some(object) = self.object.take() else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(rollback_in_background(object));
-            }
-            // No runtime to send ROLLBACK from: closing the connection rolls back.
-            Err(_) => drop(Object::take(object)),
-        }
-    }
-}
-
-/// Sends `ROLLBACK`, then returns the connection to the pool; closes it instead when the
-/// rollback fails or the task is cancelled (runtime shutdown) before it finished.
-async fn rollback_in_background(object: Object) {
-    struct CloseUnlessReleased(Option<Object>);
-    impl Drop for CloseUnlessReleased {
-        fn drop(&mut self) {
-            if let Some(object) = self.0.take() {
-                drop(Object::take(object));
-            }
-        }
-    }
-
-    let mut guard = CloseUnlessReleased(Some(object));
-    let ok = match &guard.0 {
-        Some(object) => {
-            let target = Target {
-                client: object,
-                failed: None,
-            };
-            run_batch(target, "ROLLBACK").await.is_ok()
-        }
-        None => false,
-    };
-    if ok {
-        // Back to the pool, clean.
-        drop(guard.0.take());
     }
 }
 
 impl fmt::Debug for Transaction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transaction")
-            .field("failed", &self.failed)
+            .field("failed", &self.state.failed)
             .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A savepoint: a transaction nested in a [`Transaction`] (or in another savepoint), with
+/// `SAVEPOINT` / `RELEASE SAVEPOINT` / `ROLLBACK TO SAVEPOINT`.
+///
+/// [`commit`](Savepoint::commit) keeps its work as part of the enclosing transaction;
+/// [`rollback`](Savepoint::rollback) undoes only its work, and the enclosing transaction
+/// goes on, even after a statement inside the savepoint failed. Dropped without either,
+/// it rolls back: the `ROLLBACK TO SAVEPOINT` is sent before the enclosing transaction's
+/// next statement.
+///
+/// ```no_run
+/// use orm_runtime::{Database, Executor, Error};
+///
+/// # async fn run(db: Database) -> Result<(), Error> {
+/// let mut tx = db.transaction().await?;
+/// tx.execute_sql("INSERT INTO notes (body) VALUES ('kept')").await?;
+/// let mut sp = tx.savepoint().await?;
+/// if sp.execute_sql("INSERT INTO notes (body) VALUES (NULL)").await.is_err() {
+///     sp.rollback().await?; // only the savepoint's work is undone
+/// } else {
+///     sp.commit().await?;
+/// }
+/// tx.commit().await?; // 'kept' is written
+/// # Ok(()) }
+/// ```
+pub struct Savepoint<'t> {
+    conn: &'t mut PgConn,
+    state: &'t mut TxState,
+    name: String,
+    done: bool,
+}
+
+impl<'t> Savepoint<'t> {
+    async fn open(conn: &'t mut PgConn, state: &'t mut TxState) -> Result<Savepoint<'t>, Error> {
+        flush_pending(conn, state).await?;
+        state.savepoints += 1;
+        let name = format!("mapped_sp_{}", state.savepoints);
+        let sql = format!("SAVEPOINT {}", orm_core::writer::quote_ident(&name));
+        if let Err(e) = run_control(conn, &sql).await {
+            state.failed = true;
+            return Err(e);
+        }
+        Ok(Savepoint {
+            conn,
+            state,
+            name,
+            done: false,
+        })
+    }
+
+    /// Opens a savepoint inside this one.
+    pub async fn savepoint(&mut self) -> Result<Savepoint<'_>, Error> {
+        Savepoint::open(self.conn, self.state).await
+    }
+
+    /// Releases the savepoint: its work becomes part of the enclosing transaction. When a
+    /// statement inside it had failed, this rolls it back instead and returns
+    /// [`Error::TransactionAborted`]; the enclosing transaction can go on.
+    pub async fn commit(mut self) -> Result<(), Error> {
+        let pending = flush_pending(self.conn, self.state).await;
+        if pending.is_err() || self.state.failed {
+            self.undo().await?;
+            return Err(Error::TransactionAborted);
+        }
+        let sql = format!(
+            "RELEASE SAVEPOINT {}",
+            orm_core::writer::quote_ident(&self.name)
+        );
+        self.done = true;
+        let result = run_control(self.conn, &sql).await;
+        if result.is_err() {
+            self.state.failed = true;
+        }
+        result
+    }
+
+    /// Rolls back the savepoint's work; the enclosing transaction goes on.
+    pub async fn rollback(mut self) -> Result<(), Error> {
+        self.undo().await
+    }
+
+    async fn undo(&mut self) -> Result<(), Error> {
+        // Savepoints nested in this one were dropped: their pending rollbacks are covered.
+        self.state.pending.clear();
+        self.done = true;
+        let sql = rollback_to(&self.name);
+        match run_control(self.conn, &sql).await {
+            Ok(()) => {
+                self.state.failed = false;
+                Ok(())
+            }
+            Err(e) => {
+                self.state.failed = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Streams a query's rows through a server-side cursor; see
+    /// [`Transaction::stream`].
+    pub fn stream<R, Q>(
+        &mut self,
+        query: &Q,
+        batch_size: u32,
+    ) -> impl futures_core::Stream<Item = Result<R, Error>> + Send + '_
+    where
+        Q: orm_core::query::CursorQuery + ?Sized,
+        Q::Selection: 'static,
+        R: orm_core::row::FromRow<Q::Selection> + Send + 'static,
+    {
+        crate::stream::stream_in(self.target(Token(())), query.compile(), batch_size)
+    }
+}
+
+fn rollback_to(name: &str) -> String {
+    let name = orm_core::writer::quote_ident(name);
+    format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+}
+
+impl Sealed for Savepoint<'_> {
+    fn target(&mut self, _: Token) -> Target<'_> {
+        Target {
+            conn: self.conn,
+            tx: Some(self.state),
+        }
+    }
+}
+
+impl Executor for Savepoint<'_> {}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Nested savepoints' pending rollbacks are covered by this one.
+            self.state.pending.clear();
+            self.state.pending.push(rollback_to(&self.name));
+        }
+    }
+}
+
+impl fmt::Debug for Savepoint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Savepoint")
+            .field("name", &self.name)
+            .field("failed", &self.state.failed)
             .finish_non_exhaustive()
     }
 }

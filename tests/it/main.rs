@@ -8,6 +8,7 @@
 )]
 
 mod ddl;
+mod engine;
 mod runtime;
 mod statements;
 mod support;

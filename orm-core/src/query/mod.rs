@@ -34,6 +34,14 @@ pub trait ReturnsRows: Statement {
     type Selection;
 }
 
+/// A row-returning statement that is a query (`SELECT`, `VALUES`, set operations), so it
+/// can be a server-side cursor (`DECLARE .. CURSOR FOR`): what streaming accepts.
+/// PostgreSQL refuses a cursor over `INSERT/UPDATE/DELETE .. RETURNING`, so those do not
+/// implement it. A [`raw_query`] is trusted to be a query.
+pub trait CursorQuery: ReturnsRows {}
+
+impl<S> CursorQuery for RawQuery<S> {}
+
 /// A query usable as a subquery yielding one column of SQL type `ST` (`IN (SELECT ..)`,
 /// `= ANY (SELECT ..)`, scalar subqueries).
 pub trait SubQuery<ST: SqlType> {

@@ -1399,6 +1399,8 @@ impl<L, S, C> Statement for Select<L, S, C> {
     }
 }
 
+impl<L, S, C> super::CursorQuery for Select<L, S, C> {}
+
 impl<L, S, C> ReturnsRows for Select<L, S, C> {
     type Selection = S;
 }
