@@ -1,13 +1,30 @@
 //! `orm-runtime`: everything in `mapped` that talks to a server.
 //!
-//! - [`Database`]: a pool of connections (deadpool over tokio-postgres)
-//!   that runs statements, hands out [`PooledConnection`]s and [`Transaction`]s, and
-//!   creates or drops tables ([`Database::create_all`], [`Database::drop_all`]);
+//! - [`Database`]: a cheap-to-clone handle over a pool of connections (deadpool over
+//!   tokio-postgres), configured by [`ConnectConfig`] (URL, key=value DSN, `PG*`
+//!   variables, TLS) and [`DatabaseOptions`] (sizes, timeouts, statement cache, reset on
+//!   return, after-connect hooks, echo). It runs statements, hands out
+//!   [`PooledConnection`]s (autocommit) and [`Transaction`]s ([`TransactionOptions`],
+//!   nested [`Savepoint`]s, [`Database::transaction_with_retry`]), streams large results
+//!   through server-side cursors ([`Database::stream`]), listens for notifications
+//!   ([`Database::listen`] → [`Listener`]), and creates or drops tables
+//!   ([`Database::create_all`], [`Database::drop_all`]);
 //! - [`Executor`]: what statements run on (`&mut impl Executor` in query code): `execute`,
-//!   `fetch_all`, `fetch_one`, `fetch_optional`, `fetch_scalar`, `execute_sql`;
+//!   `fetch_all`, `fetch_one`, `fetch_optional`, `fetch_scalar`, `execute_sql`, `notify`;
 //! - [`Error`]: the one error type, with SQLSTATE helpers;
 //! - [`LocalServer`]: a throwaway PostgreSQL for tests and examples
 //!   ([`Database::embedded`] uses it when `DATABASE_URL` is not set).
+//!
+//! # Connections and their state
+//!
+//! Each pooled connection carries a least-recently-used cache of prepared statements
+//! ([`DatabaseOptions::statement_cache_size`]), cleared on every connection of the pool
+//! after DDL run through it, and recovered from when DDL elsewhere makes a cached plan
+//! stale (retried once outside a transaction). A connection comes back to the pool rolled
+//! back when it may be inside a transaction, with a statement still running cancelled
+//! (a dropped future); a closed connection, or one whose reset failed, is never handed out
+//! again. Server `NOTICE`s go to `tracing` (target `mapped::notice`) at `info`, `WARNING`s
+//! at `warn`.
 //!
 //! Statements come from `orm_core` (anything implementing [`Statement`](orm_core::query::Statement));
 //! rows decode through [`FromRow`](orm_core::row::FromRow). Values always travel as `$n`
@@ -32,8 +49,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every statement is logged through `tracing` at `debug` level, target `mapped::sql`: the
-//! SQL (never the values), the parameter count, the duration and whether it succeeded.
+//! Every statement is logged through `tracing` at `debug` level (`info` with
+//! [`DatabaseOptions::echo`]), target `mapped::sql`: the SQL, the parameter count, the
+//! rows returned or affected, the duration and whether it succeeded; the values only with
+//! [`DatabaseOptions::log_values`].
 
 mod config;
 mod connection;
