@@ -35,13 +35,17 @@
 //! Every statement is logged through `tracing` at `debug` level, target `mapped::sql`: the
 //! SQL (never the values), the parameter count, the duration and whether it succeeded.
 
+mod config;
 mod connection;
 mod database;
 mod error;
 mod executor;
 mod local;
+#[cfg(feature = "tls")]
+mod tls;
 mod transaction;
 
+pub use config::{ConnectConfig, SslMode, SslRootCert};
 pub use connection::PooledConnection;
 pub use database::{DATABASE_URL, Database, DatabaseOptions};
 pub use error::{DbError, DriverError, Error, PoolError};
