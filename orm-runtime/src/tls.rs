@@ -359,9 +359,32 @@ where
                 return Err(io::Error::other("TLS is disabled (sslmode=disable)"));
             };
             let connector = tokio_rustls::TlsConnector::from(config);
-            let stream = connector.connect(self.server_name, stream).await?;
+            let stream = connector
+                .connect(self.server_name, stream)
+                .await
+                .map_err(explain)?;
             Ok(RustlsStream(Box::new(stream)))
         })
+    }
+}
+
+/// Says what rustls' terse `UnknownIssuer` means here.
+fn explain(e: io::Error) -> io::Error {
+    let unknown_issuer = e.get_ref().and_then(|e| e.downcast_ref()).is_some_and(|e| {
+        matches!(
+            e,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+        )
+    });
+    if unknown_issuer {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "{e} (the server's certificate does not chain up to the sslrootcert certificates)"
+            ),
+        )
+    } else {
+        e
     }
 }
 

@@ -11,3 +11,5 @@ mod ddl;
 mod runtime;
 mod statements;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;
