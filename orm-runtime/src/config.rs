@@ -1,38 +1,6 @@
 //! [`ConnectConfig`]: where and how to connect, read from a URL, a key=value DSN and the
 //! `PG*` environment variables the way libpq reads them; use it to configure a database
 //! from a connection string.
-//!
-//! Accepted forms (both go through the same keyword table):
-//!
-//! - a URL: `postgres://user:password@host:port/dbname?key=value&...` (or `postgresql://`),
-//!   percent-decoded. Several hosts: `h1:5432,h2:5433`, or `?host=h1:5432&host=h2` (repeated
-//!   `host` parameters, each `host[:port]`), or libpq's lists `?host=h1,h2&port=5432,,5433`
-//!   (an empty port is the default one). `[::1]` is an IPv6 address. A host that starts with
-//!   `/` (also percent-encoded, `%2Fvar%2Frun%2Fpostgresql`) is a Unix socket directory, and
-//!   no host at all (`postgres://user@/db`) means the default one (below).
-//! - a key=value DSN: `host=localhost user=app dbname=app password='a b\'c'`, with libpq's
-//!   quoting (single quotes; a backslash escapes the next character).
-//!
-//! Where mapped is stricter than libpq: a setting given twice (`user` in the URL and in
-//! `?user=`, a host in the authority and in `?host=`, a repeated DSN keyword) is an error
-//! where libpq silently keeps one; an unknown keyword is an error naming it; libpq keywords
-//! mapped does not implement (`sslcert`, `passfile`, `service`...) are errors too. An empty
-//! value counts as not given.
-//!
-//! Whatever the string leaves out comes from the environment, as libpq's: `PGHOST`,
-//! `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGAPPNAME`,
-//! `PGCONNECT_TIMEOUT`, `PGOPTIONS`, `PGSSLROOTCERT`, `PGTARGETSESSIONATTRS`. Then libpq's
-//! defaults: the host is the Unix socket directory (`/var/run/postgresql` or `/tmp`, the one
-//! holding `.s.PGSQL.<port>`), else `localhost`; the port 5432; the user the OS user (`USER`,
-//! then `LOGNAME`); the database the user's name (the server's default). `~/.pgpass` and
-//! service files are not read.
-//!
-//! TLS follows libpq's `sslmode` and `sslrootcert` (see [`SslMode`]); it needs the `tls`
-//! cargo feature. TLS is never used over Unix sockets (as in libpq): when every host is a
-//! socket directory, any `sslmode` connects in plaintext.
-//!
-//! Besides libpq's keywords, `statement_cache_size=N` sets the per-connection prepared
-//! statement cache size (`0` disables it, e.g. behind PgBouncer in transaction mode).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -216,7 +184,49 @@ impl SslRootCert {
 
 /// Where and how to connect: a [`tokio_postgres::Config`] plus what tokio-postgres does not
 /// know (the TLS verification of [`SslMode`] and [`SslRootCert`], the statement cache size).
-/// See the [module docs](self) for the accepted strings and the environment fallback.
+///
+/// Accepted forms (both go through the same keyword table):
+///
+/// - a URL: `postgres://user:password@host:port/dbname?key=value&...` (or `postgresql://`),
+///   percent-decoded. Several hosts: `h1:5432,h2:5433`, or `?host=h1:5432&host=h2` (repeated
+///   `host` parameters, each `host[:port]`), or libpq's lists `?host=h1,h2&port=5432,,5433`
+///   (an empty port is the default one). `[::1]` is an IPv6 address. A host that starts with
+///   `/` (also percent-encoded, `%2Fvar%2Frun%2Fpostgresql`) is a Unix socket directory, and
+///   no host at all (`postgres://user@/db`) means the default one (below).
+/// - a key=value DSN: `host=localhost user=app dbname=app password='a b\'c'`, with libpq's
+///   quoting (single quotes; a backslash escapes the next character).
+///
+/// Where mapped is stricter than libpq: a setting given twice (`user` in the URL and in
+/// `?user=`, a host in the authority and in `?host=`, a repeated DSN keyword) is an error
+/// where libpq silently keeps one; an unknown keyword is an error naming it; libpq keywords
+/// mapped does not implement (`sslcert`, `passfile`, `service`...) are errors too. An empty
+/// value counts as not given.
+///
+/// Whatever the string leaves out comes from the environment, as libpq's: `PGHOST`,
+/// `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGAPPNAME`,
+/// `PGCONNECT_TIMEOUT`, `PGOPTIONS`, `PGSSLROOTCERT`, `PGTARGETSESSIONATTRS`. Then libpq's
+/// defaults: the host is the Unix socket directory (`/var/run/postgresql` or `/tmp`, the one
+/// holding `.s.PGSQL.<port>`), else `localhost`; the port 5432; the user the OS user (`USER`,
+/// then `LOGNAME`); the database the user's name (the server's default). `~/.pgpass` and
+/// service files are not read.
+///
+/// Keywords: `host`, `hostaddr`, `port`, `user`, `password`, `dbname`, `options`,
+/// `application_name`, `fallback_application_name`, `connect_timeout`, `tcp_user_timeout`,
+/// `keepalives`, `keepalives_idle`, `keepalives_interval`, `keepalives_retries`,
+/// `target_session_attrs` (`any`, `read-write`, `read-only`: tokio-postgres has no
+/// `primary`/`standby`/`prefer-standby`), `load_balance_hosts`, `channel_binding`,
+/// `sslmode`, `sslrootcert`, `sslnegotiation`, `client_encoding` (UTF8 only).
+///
+/// TLS follows libpq's `sslmode` and `sslrootcert` (see [`SslMode`]); it needs the `tls`
+/// cargo feature (rustls). TLS is never used over Unix sockets (as in libpq): when every
+/// host is a socket directory, any `sslmode` connects in plaintext; in a list that mixes
+/// sockets and TCP hosts, a socket whose server has `ssl = on` fails its TLS handshake and
+/// the next host is tried. A TLS connection offers `tls-server-end-point` channel binding to
+/// SCRAM (none for certificates signed with RSA-PSS or Ed25519). Client certificates
+/// (`sslcert`/`sslkey`) are not supported.
+///
+/// Besides libpq's keywords, `statement_cache_size=N` sets the per-connection prepared
+/// statement cache size (`0` disables it, e.g. behind PgBouncer in transaction mode).
 ///
 /// ```no_run
 /// use orm_runtime::{ConnectConfig, SslMode};
@@ -477,6 +487,13 @@ impl ConnectConfig {
 
     /// The TLS connector, also for `CancelToken::cancel_query`. A TLS set-up that failed
     /// (unreadable `sslrootcert`) fails each connection attempt with the reason.
+    #[cfg_attr(
+        not(feature = "tls"),
+        allow(
+            clippy::clone_on_copy,
+            reason = "NoTls is Copy, the rustls connector is not"
+        )
+    )]
     pub(crate) fn tls_connector(&self) -> TlsConnector {
         self.tls
             .get_or_init(|| match self.build_tls() {
@@ -635,11 +652,11 @@ impl Params {
         exists: &impl Fn(&Path) -> bool,
     ) {
         if self.get("user").is_none()
-            && let Some(user) = ["USER", "LOGNAME"]
+            && let Some((var, user)) = ["USER", "LOGNAME"]
                 .into_iter()
-                .find_map(|var| env(var).filter(|v| !v.is_empty()))
+                .find_map(|var| Some((var, env(var).filter(|v| !v.is_empty())?)))
         {
-            self.0.push(("user".into(), user, Source::Env("USER")));
+            self.0.push(("user".into(), user, Source::Env(var)));
         }
         if self.get("host").is_none() && self.get("hostaddr").is_none() {
             let port = self
@@ -1377,6 +1394,14 @@ mod tests {
         assert_eq!(c.ssl_mode(), SslMode::Prefer);
         let err = ConnectConfig::parse_with("", env(&[]), |_| false).unwrap_err();
         assert!(err.to_string().contains("no user name"), "{err}");
+    }
+
+    #[test]
+    fn configs_and_connectors_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ConnectConfig>();
+        send_sync::<TlsConnector>();
+        send_sync::<TlsStream>();
     }
 
     #[test]

@@ -526,6 +526,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn connectors_fit_a_deadpool_manager() {
+        // deadpool-postgres' Manager needs all of these Send + Sync, and the future Send.
+        fn send_sync<T: Send + Sync + 'static>() {}
+        fn send<T: Send>(_: &T) {}
+        send_sync::<MakeRustlsConnect>();
+        send_sync::<RustlsConnect>();
+        send_sync::<RustlsStream<tokio_postgres::Socket>>();
+        let mut make = MakeRustlsConnect::disabled();
+        let connect =
+            MakeTlsConnect::<tokio_postgres::Socket>::make_tls_connect(&mut make, "h").unwrap();
+        let (a, _b) = tokio::io::duplex(64);
+        send(&TlsConnect::connect(connect, a));
+    }
+
+    #[test]
     fn der_lengths() {
         assert_eq!(
             der_element(&[0x04, 0x02, 1, 2, 9]),
