@@ -64,9 +64,11 @@ mod local;
 mod options;
 mod pool;
 mod stream;
+#[cfg(feature = "tls")]
+mod tls;
 mod transaction;
 
-pub use config::ConnectConfig;
+pub use config::{ConnectConfig, SslMode, SslRootCert};
 pub use connection::PooledConnection;
 pub use database::{DATABASE_URL, Database, PoolStatus};
 pub use error::{DbError, DriverError, EncodeError, Error, PoolError};

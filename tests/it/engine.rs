@@ -1039,3 +1039,60 @@ async fn server_errors_keep_their_details() {
     assert_eq!(err.as_db_error().unwrap().column(), Some("parent_id"));
     assert!(err.to_string().contains("column parent_id"), "{err}");
 }
+
+/// The child half of [`pg_environment_variables_take_effect`]: connects with an empty
+/// connection string, so everything comes from the `PG*` variables its parent set.
+#[tokio::test]
+#[ignore = "run by pg_environment_variables_take_effect in a child process with PG* set"]
+async fn pg_env_child() {
+    assert_eq!(std::env::var("MAPPED_PG_ENV_CHILD").as_deref(), Ok("1"));
+    let db = Database::connect("").await.unwrap();
+    let mut conn = db.connection().await.unwrap();
+    assert_eq!(show(&mut conn, "application_name").await, "from-env");
+    assert_eq!(show(&mut conn, "statement_timeout").await, "4242ms");
+    // A URL overrides the variables it names, and takes the rest from them.
+    let db = Database::connect("postgres:///?application_name=from-url")
+        .await
+        .unwrap();
+    let mut conn = db.connection().await.unwrap();
+    assert_eq!(show(&mut conn, "application_name").await, "from-url");
+    assert_eq!(show(&mut conn, "statement_timeout").await, "4242ms");
+}
+
+#[tokio::test]
+async fn pg_environment_variables_take_effect() {
+    use mapped::orm_runtime::ConnectConfig;
+    use mapped::orm_runtime::tokio_postgres::config::Host;
+
+    let url = server_url().await;
+    let config = ConnectConfig::parse(&url).unwrap();
+    let pg = config.pg_config();
+    let host = match &pg.get_hosts()[0] {
+        Host::Tcp(h) => h.clone(),
+        Host::Unix(p) => p.display().to_string(),
+    };
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args(["engine::pg_env_child", "--exact", "--include-ignored"])
+        .env("MAPPED_PG_ENV_CHILD", "1")
+        .env("PGHOST", host)
+        .env("PGPORT", pg.get_ports()[0].to_string())
+        .env("PGUSER", pg.get_user().unwrap())
+        .env("PGDATABASE", pg.get_dbname().unwrap_or("postgres"))
+        .env("PGAPPNAME", "from-env")
+        .env("PGOPTIONS", "-c statement_timeout=4242")
+        .env_remove("DATABASE_URL");
+    if let Some(password) = pg.get_password() {
+        child.env("PGPASSWORD", String::from_utf8(password.to_vec()).unwrap());
+    }
+    let out = tokio::task::spawn_blocking(move || child.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

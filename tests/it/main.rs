@@ -12,3 +12,5 @@ mod engine;
 mod runtime;
 mod statements;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;
