@@ -47,6 +47,16 @@
 
 use std::marker::PhantomData;
 
+pub mod multirange;
+pub mod range;
+
+pub use multirange::MultiRange;
+pub use range::{
+    Datemultirange, Daterange, Int4multirange, Int4range, Int8multirange, Int8range, Nummultirange,
+    Numrange, Range, RangeElement, RangeError, RangeType, Tsmultirange, Tsrange, Tstzmultirange,
+    Tstzrange,
+};
+
 /// What a SQL type marker knows about its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypeInfo {
