@@ -29,6 +29,12 @@
 //! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
+//! | [`Range<i32>`], [`MultiRange<i32>`] | [`Int4range`], [`Int4multirange`] | `INT4RANGE`, `INT4MULTIRANGE` (14+) | |
+//! | [`Range<i64>`], [`MultiRange<i64>`] | [`Int8range`], [`Int8multirange`] | `INT8RANGE`, `INT8MULTIRANGE` | |
+//! | `Range<rust_decimal::Decimal>`, `MultiRange<..>` | [`Numrange`], [`Nummultirange`] | `NUMRANGE`, `NUMMULTIRANGE` | `decimal` |
+//! | `Range<chrono::NaiveDate>`, `MultiRange<..>` | [`Daterange`], [`Datemultirange`] | `DATERANGE`, `DATEMULTIRANGE` | `chrono` |
+//! | `Range<chrono::NaiveDateTime>`, `MultiRange<..>` | [`Tsrange`], [`Tsmultirange`] | `TSRANGE`, `TSMULTIRANGE` | `chrono` |
+//! | `Range<chrono::DateTime<Utc>>`, `MultiRange<..>` | [`Tstzrange`], [`Tstzmultirange`] | `TSTZRANGE`, `TSTZMULTIRANGE` | `chrono` |
 //! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!

@@ -8,6 +8,7 @@
 )]
 
 mod ddl;
+mod ranges;
 mod runtime;
 mod statements;
 mod support;

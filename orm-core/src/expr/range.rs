@@ -4,9 +4,9 @@
 //! of its element type or another range expression of the same type, an element test takes
 //! the element type.
 
-use crate::expr::{AsExpression, BaseOf, Expr, Expression, Node};
+use crate::expr::{AsExpression, BaseOf, Expr, Expression, Node, typed_param};
 use crate::scope::Both;
-use crate::types::{Bool, Nullable, RangeType};
+use crate::types::{Bool, Nullable, RangeType, SqlType};
 
 /// The element type of a range or multirange expression.
 pub type ElementOf<E> = <<E as Expression>::SqlType as RangeType>::Element;
@@ -43,6 +43,12 @@ fn binary<ST, S>(op: &'static str, lhs: Node, rhs: Node) -> Expr<ST, S> {
     Expr::from_node(Node::binary(op, lhs, rhs))
 }
 
+/// A bound value as `$n::TYPE`: next to a range, a bare parameter would be taken for a
+/// range of the same type (`tsrange @> $1` resolves `$1` as TSRANGE).
+fn typed<ST: SqlType>(node: Node) -> Node {
+    typed_param(node, ST::TYPE)
+}
+
 fn call<ST, S>(name: &'static str, args: Vec<Node>) -> Expr<ST, S> {
     Expr::from_node(Node::func(name, args))
 }
@@ -63,14 +69,18 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Booking::SLOT.contains_elem(42_i64).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#""bookings"."slot" @> $1"#);
-    /// assert_eq!(sql.debug_sql(), r#""bookings"."slot" @> 42"#);
+    /// assert_eq!(sql.sql(), r#""bookings"."slot" @> $1::BIGINT"#);
+    /// assert_eq!(sql.debug_sql(), r#""bookings"."slot" @> 42::BIGINT"#);
     /// ```
     fn contains_elem<R: AsExpression<ElementOf<Self>>>(
         self,
         element: R,
     ) -> Cond<Self::Tables, R::Tables> {
-        binary("@>", self.into_node(), element.into_node())
+        binary(
+            "@>",
+            self.into_node(),
+            typed::<ElementOf<Self>>(element.into_node()),
+        )
     }
 
     /// `self @> other`: contains the other range (or multirange).
@@ -92,7 +102,8 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Booking::FREE.contains_range(Range::closed(9, 12).unwrap()).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#""bookings"."free" @> $1"#);
+    /// assert_eq!(sql.sql(), r#""bookings"."free" @> $1::INT4RANGE"#);
+    /// assert_eq!(sql.params().len(), 1);
     /// ```
     fn contains_range<R: AsExpression<RangeOf<Self>>>(
         self,
@@ -101,7 +112,11 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     where
         Self::SqlType: IsMultirange,
     {
-        binary("@>", self.into_node(), range.into_node())
+        binary(
+            "@>",
+            self.into_node(),
+            typed::<RangeOf<Self>>(range.into_node()),
+        )
     }
 
     /// `self <@ other`: contained by the other range (or multirange).
@@ -125,7 +140,7 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Booking::SLOT.contained_by_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#""bookings"."slot" <@ $1"#);
+    /// assert_eq!(sql.sql(), r#""bookings"."slot" <@ $1::INT8MULTIRANGE"#);
     /// ```
     fn contained_by_multirange<R: AsExpression<MultirangeOf<Self>>>(
         self,
@@ -134,7 +149,11 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     where
         Self::SqlType: IsRange,
     {
-        binary("<@", self.into_node(), multirange.into_node())
+        binary(
+            "<@",
+            self.into_node(),
+            typed::<MultirangeOf<Self>>(multirange.into_node()),
+        )
     }
 
     /// `self && other`: a point in common.
@@ -155,7 +174,7 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     /// # use orm_core::prelude::*;
     /// # use orm_core::__doc::*;
     /// let sql = Booking::FREE.overlaps_range(Range::closed(1, 2).unwrap()).into_expr().to_sql();
-    /// assert_eq!(sql.sql(), r#""bookings"."free" && $1"#);
+    /// assert_eq!(sql.sql(), r#""bookings"."free" && $1::INT4RANGE"#);
     /// ```
     fn overlaps_range<R: AsExpression<RangeOf<Self>>>(
         self,
@@ -164,7 +183,11 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     where
         Self::SqlType: IsMultirange,
     {
-        binary("&&", self.into_node(), range.into_node())
+        binary(
+            "&&",
+            self.into_node(),
+            typed::<RangeOf<Self>>(range.into_node()),
+        )
     }
 
     /// `self << other`: strictly left of.
@@ -432,7 +455,8 @@ where
     E: Expression,
     R: Expression<SqlType: RangeType<Element = BaseOf<E>>>,
 {
-    binary("<@", element.into_node(), range.into_node())
+    let element = typed_param(element.into_node(), <BaseOf<E> as SqlType>::TYPE);
+    binary("<@", element, range.into_node())
 }
 
 #[cfg(test)]
@@ -449,7 +473,7 @@ mod tests {
             .to_sql();
         assert_eq!(
             sql.sql(),
-            r#""bookings"."slot" + "bookings"."slot" @> $1 AND NOT isempty("bookings"."slot")"#
+            r#""bookings"."slot" + "bookings"."slot" @> $1::BIGINT AND NOT isempty("bookings"."slot")"#
         );
     }
 }
