@@ -55,6 +55,7 @@ use std::marker::PhantomData;
 
 pub mod multirange;
 pub mod range;
+pub mod user_defined;
 
 pub use multirange::MultiRange;
 pub use range::{
@@ -62,6 +63,7 @@ pub use range::{
     Numrange, Range, RangeElement, RangeError, RangeType, Tsmultirange, Tsrange, Tstzmultirange,
     Tstzrange,
 };
+pub use user_defined::{TypeDef, UserType};
 
 /// What a SQL type marker knows about its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,9 @@ pub struct TypeInfo {
     pub dims: u8,
     /// The extension that provides the type (`hstore`, `citext`).
     pub extension: Option<&'static str>,
+    /// The definition of a user-defined type (ENUM, composite, DOMAIN) that `create_all`
+    /// creates before the tables using it; `None` for built-in and extension types.
+    pub user_type: Option<&'static TypeDef>,
 }
 
 impl TypeInfo {
@@ -81,6 +86,7 @@ impl TypeInfo {
             name,
             dims: 0,
             extension: None,
+            user_type: None,
         }
     }
 
@@ -148,7 +154,12 @@ macro_rules! markers {
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
         impl SqlType for $name {
-            const TYPE: TypeInfo = TypeInfo { name: $sql, dims: 0, extension: markers!(@ext $($ext)?) };
+            const TYPE: TypeInfo = TypeInfo {
+                name: $sql,
+                dims: 0,
+                extension: markers!(@ext $($ext)?),
+                user_type: None,
+            };
             const NULLABLE: bool = false;
             type NotNull = $name;
             type Null = NotNull;
@@ -225,6 +236,7 @@ impl<ST: SqlType> SqlType for Array<ST> {
         name: ST::TYPE.name,
         dims: ST::TYPE.dims + 1,
         extension: ST::TYPE.extension,
+        user_type: ST::TYPE.user_type,
     };
     const NULLABLE: bool = false;
     type NotNull = Array<ST>;
