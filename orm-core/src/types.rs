@@ -35,6 +35,9 @@
 //! | `Range<chrono::NaiveDate>`, `MultiRange<..>` | [`Daterange`], [`Datemultirange`] | `DATERANGE`, `DATEMULTIRANGE` | `chrono` |
 //! | `Range<chrono::NaiveDateTime>`, `MultiRange<..>` | [`Tsrange`], [`Tsmultirange`] | `TSRANGE`, `TSMULTIRANGE` | `chrono` |
 //! | `Range<chrono::DateTime<Utc>>`, `MultiRange<..>` | [`Tstzrange`], [`Tstzmultirange`] | `TSTZRANGE`, `TSTZMULTIRANGE` | `chrono` |
+//! | `#[derive(PgEnum)] enum Mood` | `Mood` itself | `"mood"` (`CREATE TYPE "mood" AS ENUM (..)` by `create_all`) | `derive` |
+//! | `#[derive(PgComposite)] struct Address` | `Address` itself | `"address"` (`CREATE TYPE "address" AS (..)`) | `derive` |
+//! | `#[derive(PgDomain)] struct PosInt(i32)` | `PosInt` itself | `"pos_int"` (`CREATE DOMAIN "pos_int" AS INTEGER ..`) | `derive` |
 //! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!

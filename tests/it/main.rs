@@ -12,3 +12,4 @@ mod ranges;
 mod runtime;
 mod statements;
 mod support;
+mod user_types;
