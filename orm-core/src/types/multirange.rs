@@ -22,11 +22,11 @@ use std::fmt::{self, Debug, Display};
 use bytes::BytesMut;
 use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
+use crate::types::HasSqlType;
 use crate::types::range::{
     Minus, Range, RangeElement, multirange_element, read_i32, read_length_prefixed,
     write_length_prefixed,
 };
-use crate::types::{HasSqlType, SqlType};
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
@@ -232,27 +232,47 @@ impl<T: RangeElement> HasSqlType for MultiRange<T> {
 }
 impl<T: RangeElement> crate::types::FromSqlValue<T::Multirange> for MultiRange<T> {}
 
-// One impl for the type and its `Nullable` (two would overlap: `T::Multirange` is a projection).
-impl<T: RangeElement, ST> crate::expr::AsExpression<ST> for MultiRange<T>
-where
-    ST: SqlType<NotNull = T::Multirange>,
-{
-    type Tables = crate::scope::NoTable;
-    type Null = crate::types::NotNull;
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
-    }
+// Per element type, not generic over `T: RangeElement`: a concrete impl lets the compiler
+// infer the element from the column's type (`slot.overlaps(MultiRange::closed(1, 5)?)` on an
+// INT8RANGE column makes the literals `i64`).
+macro_rules! multirange_binds {
+    ($($t:ty),*) => {$(
+        impl crate::expr::AsExpression<<$t as RangeElement>::Multirange> for MultiRange<$t> {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+        impl crate::expr::AsExpression<crate::types::Nullable<<$t as RangeElement>::Multirange>>
+            for MultiRange<$t>
+        {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+        impl crate::expr::AsExpression<crate::types::Nullable<<$t as RangeElement>::Multirange>>
+            for Option<MultiRange<$t>>
+        {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::IsNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+    )*};
 }
-impl<T: RangeElement, ST> crate::expr::AsExpression<ST> for Option<MultiRange<T>>
-where
-    ST: SqlType<NotNull = T::Multirange, Null = crate::types::IsNull>,
-{
-    type Tables = crate::scope::NoTable;
-    type Null = crate::types::IsNull;
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
-    }
-}
+multirange_binds!(i32, i64);
+#[cfg(feature = "chrono")]
+multirange_binds!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
+#[cfg(feature = "decimal")]
+multirange_binds!(rust_decimal::Decimal);
 
 #[cfg(test)]
 mod tests {

@@ -920,27 +920,47 @@ impl<T: RangeElement> HasSqlType for Range<T> {
 }
 impl<T: RangeElement> crate::types::FromSqlValue<T::Range> for Range<T> {}
 
-// One impl for the type and its `Nullable` (two would overlap: `T::Range` is a projection).
-impl<T: RangeElement, ST> crate::expr::AsExpression<ST> for Range<T>
-where
-    ST: SqlType<NotNull = T::Range>,
-{
-    type Tables = crate::scope::NoTable;
-    type Null = crate::types::NotNull;
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
-    }
+// Per element type, not generic over `T: RangeElement`: a concrete impl lets the compiler
+// infer the element from the column's type (`slot.overlaps(Range::closed(1, 5)?)` on an
+// INT8RANGE column makes the literals `i64`).
+macro_rules! range_binds {
+    ($($t:ty),*) => {$(
+        impl crate::expr::AsExpression<<$t as RangeElement>::Range> for Range<$t> {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+        impl crate::expr::AsExpression<crate::types::Nullable<<$t as RangeElement>::Range>>
+            for Range<$t>
+        {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::NotNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+        impl crate::expr::AsExpression<crate::types::Nullable<<$t as RangeElement>::Range>>
+            for Option<Range<$t>>
+        {
+            type Tables = crate::scope::NoTable;
+            type Null = crate::types::IsNull;
+            fn into_node(self) -> crate::expr::Node {
+                crate::expr::Node::bind(self)
+            }
+        }
+    )*};
 }
-impl<T: RangeElement, ST> crate::expr::AsExpression<ST> for Option<Range<T>>
-where
-    ST: SqlType<NotNull = T::Range, Null = crate::types::IsNull>,
-{
-    type Tables = crate::scope::NoTable;
-    type Null = crate::types::IsNull;
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
-    }
-}
+range_binds!(i32, i64);
+#[cfg(feature = "chrono")]
+range_binds!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
+#[cfg(feature = "decimal")]
+range_binds!(rust_decimal::Decimal);
 
 #[cfg(test)]
 mod tests {
