@@ -460,6 +460,10 @@ where
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use crate::__doc::Booking;
     use crate::prelude::*;

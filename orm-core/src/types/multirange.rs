@@ -275,6 +275,10 @@ multirange_binds!(
 multirange_binds!(rust_decimal::Decimal);
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
 

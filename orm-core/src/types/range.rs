@@ -257,7 +257,7 @@ impl<'a, T> Side<'a, T> {
         }
     }
 
-    fn to_bound(self) -> Bound<T>
+    fn into_bound(self) -> Bound<T>
     where
         T: Clone,
     {
@@ -396,7 +396,7 @@ impl<T: RangeElement> Range<T> {
             }
         }
         Ok(Range {
-            inner: Some((lower.to_bound(), upper.to_bound())),
+            inner: Some((lower.into_bound(), upper.into_bound())),
         })
     }
 
@@ -963,6 +963,10 @@ range_binds!(
 range_binds!(rust_decimal::Decimal);
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
     use Bound::*;

@@ -194,7 +194,7 @@ pub fn enum_to_sql(label: &str, out: &mut BytesMut) -> Result<IsNull, BoxError> 
 }
 
 /// Reads an enum label.
-pub fn enum_label<'a>(raw: &'a [u8]) -> Result<&'a str, BoxError> {
+pub fn enum_label(raw: &[u8]) -> Result<&str, BoxError> {
     Ok(std::str::from_utf8(raw)?)
 }
 
@@ -231,7 +231,7 @@ pub fn composite_accepts(def: &TypeDef, ty: &Type, fields: &[FieldAccepts]) -> b
         })
 }
 
-fn composite_fields<'t>(ty: &'t Type) -> Result<&'t [Field], BoxError> {
+fn composite_fields(ty: &Type) -> Result<&[Field], BoxError> {
     match resolve(ty).kind() {
         Kind::Composite(fields) => Ok(fields),
         _ => Err(format!("{ty} is not a composite type").into()),
