@@ -153,6 +153,7 @@ macro_rules! discrete {
     )*};
 }
 
+#[cfg(any(feature = "chrono", feature = "decimal"))]
 macro_rules! continuous {
     ($($t:ty => $elem:ty, $range:ty, $multi:ty;)*) => {$(
         impl RangeElement for $t {
