@@ -36,7 +36,7 @@ pub use orm_runtime;
 pub use orm_runtime::{Database, Error};
 
 #[cfg(feature = "derive")]
-pub use orm_macros::{FromRow, Model};
+pub use orm_macros::{FromRow, Model, PgComposite, PgDomain, PgEnum};
 
 /// Everything a program using `mapped` usually needs: `use mapped::prelude::*;`.
 pub mod prelude {
@@ -44,5 +44,5 @@ pub mod prelude {
     pub use orm_runtime::prelude::*;
 
     #[cfg(feature = "derive")]
-    pub use orm_macros::{FromRow, Model};
+    pub use orm_macros::{FromRow, Model, PgComposite, PgDomain, PgEnum};
 }

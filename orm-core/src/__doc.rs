@@ -161,3 +161,58 @@ impl crate::row::FromRow<Account> for Option<Account> {
         <Account as crate::row::FromRow<Account>>::from_row(row, idx).map(Some)
     }
 }
+
+/// `bookings (id BIGINT PRIMARY KEY, room INTEGER NOT NULL, slot INT8RANGE NOT NULL,
+/// free INT4MULTIRANGE)`: the range doc examples' table.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub id: i64,
+    pub room: i32,
+    pub slot: crate::types::Range<i64>,
+    pub free: Option<crate::types::MultiRange<i32>>,
+}
+
+impl Booking {
+    pub const ID: Column<Booking, Int8> = Column::new("id", 0);
+    pub const ROOM: Column<Booking, crate::types::Int4> = Column::new("room", 1);
+    pub const SLOT: Column<Booking, crate::types::Int8range> = Column::new("slot", 2);
+    pub const FREE: Column<Booking, Nullable<crate::types::Int4multirange>> =
+        Column::new("free", 3);
+}
+
+impl Table for Booking {
+    const TABLE: &'static TableDef = &TableDef {
+        name: "bookings",
+        rust_name: "Booking",
+        columns: &[
+            ColumnDef {
+                primary_key: true,
+                ..col("id", TypeInfo::named("BIGINT"), false)
+            },
+            col("room", TypeInfo::named("INTEGER"), false),
+            col("slot", TypeInfo::named("INT8RANGE"), false),
+            col("free", TypeInfo::named("INT4MULTIRANGE"), true),
+        ],
+        primary_key: Some(PrimaryKeyDef {
+            name: "bookings_pkey",
+            columns: &["id"],
+        }),
+        ..*Account::TABLE
+    };
+}
+
+impl crate::row::FromRow<Booking> for Booking {
+    fn from_row(
+        row: &dyn crate::row::SqlRow,
+        idx: &mut usize,
+    ) -> Result<Self, crate::row::DecodeError> {
+        Ok(Booking {
+            id: crate::row::FromRow::<Int8>::from_row(row, idx)?,
+            room: crate::row::FromRow::<crate::types::Int4>::from_row(row, idx)?,
+            slot: crate::row::FromRow::<crate::types::Int8range>::from_row(row, idx)?,
+            free: crate::row::FromRow::<Nullable<crate::types::Int4multirange>>::from_row(
+                row, idx,
+            )?,
+        })
+    }
+}

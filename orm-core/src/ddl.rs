@@ -22,6 +22,9 @@ use crate::writer::quote_ident_into;
 
 #[cfg(test)]
 mod tests;
+mod types;
+
+pub use types::{create_type, drop_type, user_types};
 
 /// One DDL statement and whether it may run inside a transaction (CREATE/DROP INDEX CONCURRENTLY
 /// may not).
@@ -620,18 +623,21 @@ pub fn sort_tables(tables: &[&'static TableDef]) -> Vec<&'static TableDef> {
 /// Everything to create a set of tables, in order:
 ///
 /// 1. extensions ([`required_extensions`], deduplicated);
-/// 2. named sequences (deduplicated);
-/// 3. tables, parents first ([`sort_tables`]);
-/// 4. constraints added afterwards ([`add_constraint`]): `NOT VALID` ones, and the foreign
+/// 2. user-defined types the columns use: ENUM, composite, DOMAIN ([`user_types`],
+///    [`create_type`]), each after the types it is built from;
+/// 3. named sequences (deduplicated);
+/// 4. tables, parents first ([`sort_tables`]);
+/// 5. constraints added afterwards ([`add_constraint`]): `NOT VALID` ones, and the foreign
 ///    keys that close a cycle between tables (a key to a table created later), so a true
 ///    cycle still works;
-/// 5. indexes (those not `CONCURRENTLY`);
-/// 6. comments;
-/// 7. `CONCURRENTLY` indexes, last, so that every transactional statement comes before the
+/// 6. indexes (those not `CONCURRENTLY`);
+/// 7. comments;
+/// 8. `CONCURRENTLY` indexes, last, so that every transactional statement comes before the
 ///    first non-transactional one: run the prefix in one transaction, the rest outside.
 ///
 /// `checkfirst` writes `IF NOT EXISTS` wherever PostgreSQL has it, and guards the added
-/// constraints ([`add_constraint`]). Extensions are always `IF NOT EXISTS`.
+/// constraints ([`add_constraint`]) and the types ([`create_type`]). Extensions are always
+/// `IF NOT EXISTS`.
 ///
 /// # Errors
 ///
@@ -672,6 +678,12 @@ pub fn create_all(
         extensions
             .iter()
             .map(|e| DdlStatement::tx(create_extension(e))),
+    );
+
+    out.extend(
+        user_types(&sorted)
+            .iter()
+            .map(|d| DdlStatement::tx(create_type(d, checkfirst))),
     );
 
     let mut sequences: Vec<&SequenceDef> = Vec::new();
@@ -730,7 +742,9 @@ pub fn create_all(
 ///    (`ALTER TABLE .. DROP CONSTRAINT ..`), so the tables of a cycle can be dropped one by one;
 /// 2. the tables, children first (`DROP TABLE`, never `CASCADE`: a view or a table outside the
 ///    set that still depends on one makes the drop fail rather than vanish with it);
-/// 3. the tables' named sequences.
+/// 3. the tables' named sequences;
+/// 4. the user-defined types the tables use ([`drop_type`]), dependents first (a type
+///    that a table outside the set still uses makes the drop fail).
 ///
 /// Extensions are never dropped (other schemas may use them). `checkfirst` writes
 /// `IF EXISTS` everywhere.
@@ -784,6 +798,12 @@ pub fn drop_all(
             }
         }
     }
+    out.extend(
+        user_types(&sorted)
+            .iter()
+            .rev()
+            .map(|d| DdlStatement::tx(drop_type(d, checkfirst))),
+    );
     Ok(out)
 }
 

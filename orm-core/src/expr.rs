@@ -28,6 +28,11 @@ use crate::types::{
 use crate::value::{BindValue, Param};
 use crate::writer::{QueryFragment, SqlWriter};
 
+mod range;
+pub use range::{
+    ElementOf, IsMultirange, IsRange, MultirangeOf, RangeExt, RangeOf, elem_contained_by,
+};
+
 /// The untyped expression tree the writer renders.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

@@ -30,6 +30,7 @@ pub mod __doc;
 /// The names most programs need.
 pub mod prelude {
     pub use crate::column::Column;
+    pub use crate::expr::RangeExt;
     pub use crate::expr::{
         AsExpression, Assign, Expr, ExprExt, Expression, alias_col, array, array_agg, avg,
         bool_and, bool_or, case, coalesce, count, count_star, exists, func, length, lower, max,

@@ -218,7 +218,7 @@ pub enum OnCommit {
 }
 
 /// The SQL type of a column in DDL.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DdlType {
     /// From the field's Rust type (the default type table in [`crate::types`]).
     Mapped(TypeInfo),

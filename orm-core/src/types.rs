@@ -29,6 +29,15 @@
 //! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
+//! | [`Range<i32>`], [`MultiRange<i32>`] | [`Int4range`], [`Int4multirange`] | `INT4RANGE`, `INT4MULTIRANGE` (14+) | |
+//! | [`Range<i64>`], [`MultiRange<i64>`] | [`Int8range`], [`Int8multirange`] | `INT8RANGE`, `INT8MULTIRANGE` | |
+//! | `Range<rust_decimal::Decimal>`, `MultiRange<..>` | [`Numrange`], [`Nummultirange`] | `NUMRANGE`, `NUMMULTIRANGE` | `decimal` |
+//! | `Range<chrono::NaiveDate>`, `MultiRange<..>` | [`Daterange`], [`Datemultirange`] | `DATERANGE`, `DATEMULTIRANGE` | `chrono` |
+//! | `Range<chrono::NaiveDateTime>`, `MultiRange<..>` | [`Tsrange`], [`Tsmultirange`] | `TSRANGE`, `TSMULTIRANGE` | `chrono` |
+//! | `Range<chrono::DateTime<Utc>>`, `MultiRange<..>` | [`Tstzrange`], [`Tstzmultirange`] | `TSTZRANGE`, `TSTZMULTIRANGE` | `chrono` |
+//! | `#[derive(PgEnum)] enum Mood` | `Mood` itself | `"mood"` (`CREATE TYPE "mood" AS ENUM (..)` by `create_all`) | `derive` |
+//! | `#[derive(PgComposite)] struct Address` | `Address` itself | `"address"` (`CREATE TYPE "address" AS (..)`) | `derive` |
+//! | `#[derive(PgDomain)] struct PosInt(i32)` | `PosInt` itself | `"pos_int"` (`CREATE DOMAIN "pos_int" AS INTEGER ..`) | `derive` |
 //! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!
@@ -47,6 +56,18 @@
 
 use std::marker::PhantomData;
 
+pub mod multirange;
+pub mod range;
+pub mod user_defined;
+
+pub use multirange::MultiRange;
+pub use range::{
+    Datemultirange, Daterange, Int4multirange, Int4range, Int8multirange, Int8range, Nummultirange,
+    Numrange, Range, RangeElement, RangeError, RangeType, Tsmultirange, Tsrange, Tstzmultirange,
+    Tstzrange,
+};
+pub use user_defined::{TypeDef, UserType};
+
 /// What a SQL type marker knows about its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypeInfo {
@@ -56,6 +77,9 @@ pub struct TypeInfo {
     pub dims: u8,
     /// The extension that provides the type (`hstore`, `citext`).
     pub extension: Option<&'static str>,
+    /// The definition of a user-defined type (ENUM, composite, DOMAIN) that `create_all`
+    /// creates before the tables using it; `None` for built-in and extension types.
+    pub user_type: Option<&'static TypeDef>,
 }
 
 impl TypeInfo {
@@ -65,6 +89,7 @@ impl TypeInfo {
             name,
             dims: 0,
             extension: None,
+            user_type: None,
         }
     }
 
@@ -132,7 +157,12 @@ macro_rules! markers {
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
         impl SqlType for $name {
-            const TYPE: TypeInfo = TypeInfo { name: $sql, dims: 0, extension: markers!(@ext $($ext)?) };
+            const TYPE: TypeInfo = TypeInfo {
+                name: $sql,
+                dims: 0,
+                extension: markers!(@ext $($ext)?),
+                user_type: None,
+            };
             const NULLABLE: bool = false;
             type NotNull = $name;
             type Null = NotNull;
@@ -209,6 +239,7 @@ impl<ST: SqlType> SqlType for Array<ST> {
         name: ST::TYPE.name,
         dims: ST::TYPE.dims + 1,
         extension: ST::TYPE.extension,
+        user_type: ST::TYPE.user_type,
     };
     const NULLABLE: bool = false;
     type NotNull = Array<ST>;

@@ -1,4 +1,5 @@
-//! `mapped`'s derive macros: `#[derive(Model)]` and `#[derive(FromRow)]`.
+//! `mapped`'s derive macros: `#[derive(Model)]`, `#[derive(FromRow)]`, and the user-defined
+//! SQL types `#[derive(PgEnum)]`, `#[derive(PgComposite)]`, `#[derive(PgDomain)]`.
 //!
 //! Use them through the facade (`use mapped::prelude::*;`); the generated code names
 //! `::mapped::orm_core` (override with `#[mapped(crate = "path::to::orm_core")]`).
@@ -128,6 +129,97 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(FromRow, attributes(mapped))]
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     expand::from_row::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Maps a Rust enum of unit variants to a PostgreSQL ENUM type (`CREATE TYPE .. AS ENUM`).
+///
+/// The enum becomes its own SQL type marker: a model field of this type is a column of the
+/// ENUM type, `create_all` creates the type before the tables that use it (and `drop_all`
+/// drops it after them), `Vec<Mood>` is `mood[]`, and values are bound and decoded in binary,
+/// matched by type *name* (an enum's OID differs in every database). A label from the server
+/// that no variant has is a decode error naming the type and the label. Derive `Debug` too
+/// (bound values are logged).
+///
+/// ```text
+/// #[derive(PgEnum, Debug, Clone, Copy, PartialEq)]
+/// #[mapped(type_name = "mood", rename_all = "lowercase")]
+/// pub enum Mood {
+///     Sad,
+///     Ok,
+///     #[mapped(rename = "très bien")]
+///     Great,
+/// }
+/// // CREATE TYPE "mood" AS ENUM ('sad', 'ok', 'très bien')
+/// ```
+///
+/// | Key | Meaning |
+/// |---|---|
+/// | `type_name = "mood"` | the type name (default: the enum's name in snake_case) |
+/// | `schema = "app"` | the type's schema (default: found through `search_path`) |
+/// | `rename_all = ".."` | labels from variant names: `lowercase`, `UPPERCASE`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `camelCase`, `PascalCase` (default: the variant name as written) |
+/// | `create_type = false` | the type is managed elsewhere: `create_all` / `drop_all` leave it alone |
+/// | `crate = ".."` | the path to `orm_core` |
+/// | variant: `rename = "label"` | this variant's label |
+#[proc_macro_derive(PgEnum, attributes(mapped))]
+pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
+    expand::pg_type::expand_enum(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Maps a struct with named fields to a PostgreSQL composite type (`CREATE TYPE .. AS (..)`).
+///
+/// Like [`PgEnum`](derive@PgEnum), the struct is its own SQL type marker and is created by
+/// `create_all` before the tables (after the types its fields use). Values travel in the
+/// binary record format; attributes are matched by *name*, so the server's attribute order
+/// does not matter, but the sets must be equal. A field that may be NULL is an `Option`.
+///
+/// ```text
+/// #[derive(PgComposite, Debug, Clone, PartialEq)]
+/// #[mapped(type_name = "address")]
+/// pub struct Address {
+///     pub street: String,
+///     #[mapped(sql_type = "VARCHAR(10)")]
+///     pub zip: Option<String>,
+/// }
+/// // CREATE TYPE "address" AS ("street" TEXT, "zip" VARCHAR(10))
+/// ```
+///
+/// Struct keys: `type_name`, `schema`, `rename_all`, `create_type = false`, `crate` (as for
+/// `PgEnum`). Field keys: `rename = ".."`, `sql_type = ".."` (the attribute's DDL type),
+/// `collate = ".."`.
+#[proc_macro_derive(PgComposite, attributes(mapped))]
+pub fn derive_pg_composite(input: TokenStream) -> TokenStream {
+    expand::pg_type::expand_composite(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Maps a newtype to a PostgreSQL DOMAIN over the inner type's SQL type (`CREATE DOMAIN`).
+///
+/// The newtype is its own SQL type marker (a column of the domain type); values are sent and
+/// read as the base type. The server enforces the domain's `CHECK` and `NOT NULL`.
+///
+/// ```text
+/// #[derive(PgDomain, Debug, Clone, Copy, PartialEq)]
+/// #[mapped(type_name = "pos_int", check = "VALUE > 0", not_null)]
+/// pub struct PosInt(pub i32);
+/// // CREATE DOMAIN "pos_int" AS INTEGER NOT NULL CHECK (VALUE > 0)
+/// ```
+///
+/// | Key | Meaning |
+/// |---|---|
+/// | `type_name`, `schema`, `create_type = false`, `crate` | as for `PgEnum` |
+/// | `check = "VALUE > 0"` or `check(name = "positive", expr = "..")` | repeatable; trusted SQL |
+/// | `not_null` | `NOT NULL` |
+/// | `default = "1"` | `DEFAULT ..` (trusted SQL) |
+/// | `sql_type = "VARCHAR(5)"` | the base type's DDL (default: the inner type's SQL type) |
+/// | `collate = "C"` | `COLLATE ..` |
+#[proc_macro_derive(PgDomain, attributes(mapped))]
+pub fn derive_pg_domain(input: TokenStream) -> TokenStream {
+    expand::pg_type::expand_domain(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

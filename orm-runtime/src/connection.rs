@@ -74,9 +74,11 @@ impl PooledConnection {
     /// The underlying tokio-postgres client, for what the runtime does not wrap (`COPY`).
     /// The connection is rolled back before it goes back to the pool, in case the client
     /// was used to open a transaction.
-    pub fn client(&mut self) -> &tokio_postgres::Client {
-        let object = self.object_mut();
-        object.maybe_in_transaction = true;
+    pub fn client(&self) -> &tokio_postgres::Client {
+        let object = self.object();
+        object
+            .raw_client_used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         &object.client
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -168,6 +168,8 @@ pub(crate) struct PgConn {
     /// The connection may be inside a transaction the runtime did not open (raw SQL or the
     /// raw client was used): roll back before reuse.
     pub(crate) maybe_in_transaction: bool,
+    /// The raw client was handed out (through `&self`): it may have opened a transaction.
+    pub(crate) raw_client_used: AtomicBool,
     /// The state is unknown (a reset failed): never hand it out again.
     pub(crate) broken: bool,
 }
@@ -183,6 +185,7 @@ impl PgConn {
             epoch,
             in_flight: false,
             maybe_in_transaction: false,
+            raw_client_used: AtomicBool::new(false),
             broken: false,
         }
     }
@@ -228,7 +231,10 @@ impl PgConn {
 
     /// Whether the connection must go through a reset before reuse.
     pub(crate) fn needs_reset(&self) -> bool {
-        self.in_flight || self.maybe_in_transaction || self.shared.options.reset.sql().is_some()
+        self.in_flight
+            || self.maybe_in_transaction
+            || self.raw_client_used.load(Ordering::Relaxed)
+            || self.shared.options.reset.sql().is_some()
     }
 
     /// Brings a used connection back to a clean state: cancels a statement still running,
@@ -240,7 +246,11 @@ impl PgConn {
             let _ = token.cancel_query(self.shared.config.tls_connector()).await;
         }
         let mut sql = String::new();
-        if rollback || self.in_flight || self.maybe_in_transaction {
+        if rollback
+            || self.in_flight
+            || self.maybe_in_transaction
+            || self.raw_client_used.load(Ordering::Relaxed)
+        {
             sql.push_str("ROLLBACK");
         }
         let reset = self.shared.options.reset.sql();
@@ -266,6 +276,7 @@ impl PgConn {
         }
         self.in_flight = false;
         self.maybe_in_transaction = false;
+        self.raw_client_used.store(false, Ordering::Relaxed);
         if !ok {
             self.broken = true;
         }

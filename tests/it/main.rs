@@ -9,8 +9,10 @@
 
 mod ddl;
 mod engine;
+mod ranges;
 mod runtime;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;
+mod user_types;

@@ -2,6 +2,7 @@
 
 pub(crate) mod from_row;
 pub(crate) mod model;
+pub(crate) mod pg_type;
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::quote;

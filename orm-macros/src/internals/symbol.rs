@@ -80,6 +80,12 @@ symbols! {
     CACHE = "cache";
     CYCLE = "cycle";
     VALUE = "value";
+
+    // User-defined type derives (PgEnum, PgComposite, PgDomain).
+    TYPE_NAME = "type_name";
+    RENAME_ALL = "rename_all";
+    CREATE_TYPE = "create_type";
+    NOT_NULL = "not_null";
 }
 
 impl PartialEq<Symbol> for Ident {

@@ -328,3 +328,113 @@ fn from_row_accepts_only_its_keys() {
         )
     );
 }
+
+fn pg_type_errors(
+    expand: fn(TokenStream) -> syn::Result<TokenStream>,
+    input: TokenStream,
+) -> Vec<String> {
+    match expand(input) {
+        Ok(_) => Vec::new(),
+        Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn snapshot_pg_enum() {
+    insta::assert_snapshot!(pretty(
+        expand::pg_type::expand_enum(quote! {
+            #[mapped(schema = "app", rename_all = "snake_case")]
+            pub enum JobState {
+                NotStarted,
+                #[mapped(rename = "très bien")]
+                Done,
+            }
+        })
+        .expect("the derive succeeds")
+    ));
+}
+
+#[test]
+fn snapshot_pg_composite_and_domain() {
+    insta::assert_snapshot!(pretty(
+        expand::pg_type::expand_composite(quote! {
+            #[mapped(type_name = "address", create_type = false)]
+            pub struct Address {
+                pub street: String,
+                #[mapped(rename = "Zip", sql_type = "VARCHAR(10)", collate = "C")]
+                pub zip: Option<String>,
+            }
+        })
+        .expect("the derive succeeds")
+    ));
+    insta::assert_snapshot!(pretty(
+        expand::pg_type::expand_domain(quote! {
+            #[mapped(type_name = "pos_int", check = "VALUE > 0", check(name = "small", expr = "VALUE < 10"), not_null, default = "1")]
+            pub struct PosInt(i32);
+        })
+        .expect("the derive succeeds")
+    ));
+}
+
+#[test]
+fn pg_type_attribute_errors() {
+    let errors = pg_type_errors(
+        expand::pg_type::expand_enum,
+        quote! {
+            #[mapped(type_nam = "x", rename_all = "Title Case", not_null)]
+            enum E {
+                A(i32),
+                #[mapped(rename = "A")]
+                B,
+                #[mapped(sql_type = "TEXT")]
+                C,
+            }
+        },
+    );
+    let heads: Vec<&str> = errors
+        .iter()
+        .map(|m| m.lines().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "unknown `PgEnum` attribute `type_nam`; expected one of `type_name`, `schema`, `rename_all`, `create_type`, `crate`",
+            r#"unknown `rename_all` rule "Title Case"; expected one of "lowercase", "UPPERCASE", "snake_case", "SCREAMING_SNAKE_CASE", "kebab-case", "camelCase", "PascalCase""#,
+            "unknown `PgEnum` attribute `not_null`; expected one of `type_name`, `schema`, `rename_all`, `create_type`, `crate`",
+            "a `PgEnum` variant cannot hold data: each variant is one label",
+            r#"duplicate enum label "A""#,
+            "unknown `PgEnum` variant attribute `sql_type`; the only valid key is `rename`",
+        ]
+    );
+    assert!(
+        errors[0].contains("help: did you mean `type_name`?"),
+        "{}",
+        errors[0]
+    );
+    let errors = pg_type_errors(
+        expand::pg_type::expand_domain,
+        quote! {
+            #[mapped(check(name = "x"))]
+            struct D(i32, i32);
+        },
+    );
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with("`check` needs `expr = \"..\"`"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("`PgDomain` applies to a newtype"),
+        "{errors:?}"
+    );
+    let errors = pg_type_errors(
+        expand::pg_type::expand_composite,
+        quote! {
+            struct T<X> { a: X }
+        },
+    );
+    assert_eq!(
+        errors,
+        ["a user-defined SQL type cannot be generic: it is one type in the database"]
+    );
+}
