@@ -17,6 +17,7 @@ pub mod expr;
 pub mod json;
 pub mod metadata;
 pub mod model;
+pub mod pg;
 pub mod query;
 pub mod row;
 pub mod scope;
@@ -37,6 +38,7 @@ pub mod prelude {
     };
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};
+    pub use crate::pg::*;
     pub use crate::query::*;
     pub use crate::row::FromRow;
     pub use crate::types::*;

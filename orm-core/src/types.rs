@@ -189,6 +189,9 @@ markers! {
     Record => "RECORD";
 }
 
+mod more;
+pub use more::*;
+
 /// `NULL`-able `ST`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Nullable<ST>(PhantomData<ST>);
