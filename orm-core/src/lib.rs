@@ -36,6 +36,18 @@ pub mod prelude {
         bool_and, bool_or, case, coalesce, count, count_star, exists, func, length, lower, max,
         min, not_exists, now, raw, row, string_agg, sum, typed_value, upper, value,
     };
+    pub use crate::expr::array::{ArrayExt, unnest_table};
+    pub use crate::expr::hstore::{HstoreExt, hstore, hstore_each, hstore_from_arrays};
+    pub use crate::expr::jsonb::{
+        JsonExt, JsonbExt, jsonb_agg, jsonb_array_elements, jsonb_array_elements_text,
+        jsonb_build_object, jsonb_each, jsonb_each_text, jsonb_object_keys,
+        jsonb_path_query_table, jsonpath, to_jsonb,
+    };
+    pub use crate::expr::net::{MacExt, NetExt};
+    pub use crate::expr::text_search::{
+        TsqueryExt, TsvectorExt, phraseto_tsquery, plainto_tsquery, regclass, regconfig,
+        to_tsquery, to_tsvector, ts_headline, ts_rank, ts_rank_cd, websearch_to_tsquery,
+    };
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};
     pub use crate::pg::*;

@@ -38,30 +38,40 @@ markers! {
 pub trait ArrayType: SqlType {
     /// The element type (`Nullable<Text>` for a `TEXT[]` whose elements may be NULL).
     type Elem: SqlType;
+    /// `T` with this type's nullability: a function of a nullable array is nullable.
+    type NullAs<T: SqlType>: SqlType;
 }
 impl<ST: SqlType> ArrayType for Array<ST> {
     type Elem = ST;
+    type NullAs<T: SqlType> = T;
 }
 impl<ST: SqlType> ArrayType for Nullable<Array<ST>> {
     type Elem = ST;
+    type NullAs<T: SqlType> = Nullable<T>;
 }
 
 /// `JSON` and `JSONB` (nullable or not): the operators both have (`->`, `->>`, `#>`, `#>>`).
 pub trait JsonType: SqlType {
     /// `Json` or `Jsonb`: what `->` returns.
     type Base: SqlType;
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
 }
 impl JsonType for Json {
     type Base = Json;
+    type NullAs<T: SqlType> = T;
 }
 impl JsonType for Nullable<Json> {
     type Base = Json;
+    type NullAs<T: SqlType> = Nullable<T>;
 }
 impl JsonType for Jsonb {
     type Base = Jsonb;
+    type NullAs<T: SqlType> = T;
 }
 impl JsonType for Nullable<Jsonb> {
     type Base = Jsonb;
+    type NullAs<T: SqlType> = Nullable<T>;
 }
 
 /// `JSONB` only (nullable or not): containment, key tests, deletion, JSONPATH matching.
@@ -70,37 +80,91 @@ impl JsonbType for Jsonb {}
 impl JsonbType for Nullable<Jsonb> {}
 
 /// `HSTORE` (nullable or not).
-pub trait HstoreType: SqlType {}
-impl HstoreType for Hstore {}
-impl HstoreType for Nullable<Hstore> {}
+pub trait HstoreType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl HstoreType for Hstore {
+    type NullAs<T: SqlType> = T;
+}
+impl HstoreType for Nullable<Hstore> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
 
 /// `INET` and `CIDR` (nullable or not).
-pub trait NetType: SqlType {}
-impl NetType for Inet {}
-impl NetType for Nullable<Inet> {}
-impl NetType for Cidr {}
-impl NetType for Nullable<Cidr> {}
+pub trait NetType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl NetType for Inet {
+    type NullAs<T: SqlType> = T;
+}
+impl NetType for Nullable<Inet> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
+impl NetType for Cidr {
+    type NullAs<T: SqlType> = T;
+}
+impl NetType for Nullable<Cidr> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
 
 /// `MACADDR` and `MACADDR8` (nullable or not).
-pub trait MacType: SqlType {}
-impl MacType for Macaddr {}
-impl MacType for Nullable<Macaddr> {}
-impl MacType for Macaddr8 {}
-impl MacType for Nullable<Macaddr8> {}
+pub trait MacType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl MacType for Macaddr {
+    type NullAs<T: SqlType> = T;
+}
+impl MacType for Nullable<Macaddr> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
+impl MacType for Macaddr8 {
+    type NullAs<T: SqlType> = T;
+}
+impl MacType for Nullable<Macaddr8> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
 
 /// `TSVECTOR` (nullable or not).
-pub trait TsvectorType: SqlType {}
-impl TsvectorType for Tsvector {}
-impl TsvectorType for Nullable<Tsvector> {}
+pub trait TsvectorType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl TsvectorType for Tsvector {
+    type NullAs<T: SqlType> = T;
+}
+impl TsvectorType for Nullable<Tsvector> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
 
 /// `TSQUERY` (nullable or not).
-pub trait TsqueryType: SqlType {}
-impl TsqueryType for Tsquery {}
-impl TsqueryType for Nullable<Tsquery> {}
+pub trait TsqueryType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl TsqueryType for Tsquery {
+    type NullAs<T: SqlType> = T;
+}
+impl TsqueryType for Nullable<Tsquery> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
 
 /// `BIT` and `VARBIT` (nullable or not).
-pub trait BitType: SqlType {}
-impl BitType for Bit {}
-impl BitType for Nullable<Bit> {}
-impl BitType for Varbit {}
-impl BitType for Nullable<Varbit> {}
+pub trait BitType: SqlType {
+    /// `T` with this type's nullability.
+    type NullAs<T: SqlType>: SqlType;
+}
+impl BitType for Bit {
+    type NullAs<T: SqlType> = T;
+}
+impl BitType for Nullable<Bit> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
+impl BitType for Varbit {
+    type NullAs<T: SqlType> = T;
+}
+impl BitType for Nullable<Varbit> {
+    type NullAs<T: SqlType> = Nullable<T>;
+}
