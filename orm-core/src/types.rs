@@ -264,7 +264,55 @@ pub trait HasSqlType {
     message = "a `{ST}` value cannot be decoded into `{Self}`",
     note = "the Rust type must match the column's SQL type (see the type table in `orm_core::types`); use `Option<..>` for a nullable column"
 )]
-pub trait FromSqlValue<ST: SqlType>: for<'a> postgres_types::FromSql<'a> + Sized {}
+pub trait FromSqlValue<ST: SqlType>: for<'a> postgres_types::FromSql<'a> + Sized {
+    /// Whether a column of type `ty` decodes into `Self`. The default asks `FromSql`; nested
+    /// `Vec`s (multi-dimensional arrays) override it. Not meant to be overridden elsewhere.
+    #[doc(hidden)]
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        <Self as postgres_types::FromSql<'_>>::accepts(ty)
+    }
+    /// Decodes a column value (`None`: SQL NULL). The default asks `FromSql`.
+    #[doc(hidden)]
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        match raw {
+            Some(raw) => <Self as postgres_types::FromSql<'_>>::from_sql(ty, raw),
+            None => <Self as postgres_types::FromSql<'_>>::from_sql_null(ty),
+        }
+    }
+    /// Decodes `Self` from the flat elements of a multi-dimensional array, given the
+    /// dimensions below this level: a scalar takes one element.
+    #[doc(hidden)]
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if !dims.is_empty() {
+            return Err(format!(
+                "the array has {} more dimension(s) than `{}` can hold; nest one `Vec` per dimension",
+                dims.len(),
+                std::any::type_name::<Self>()
+            )
+            .into());
+        }
+        let raw = elements
+            .next()
+            .ok_or("invalid array value: too few elements")?;
+        Self::decode_column(elem_ty, raw)
+    }
+    /// Whether an array element of type `ty` decodes into `Self` (a nested `Vec` looks
+    /// through to the scalar type: PostgreSQL arrays of any depth share one type).
+    #[doc(hidden)]
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        Self::accepts_column(ty)
+    }
+}
+
+mod ndarray;
+pub use ndarray::NdArray;
 
 /// Declares a Rust value type's SQL type: `HasSqlType`, decoding into it (plain and
 /// `Option`), and binding it (as a value of `ST` and of `Nullable<ST>`).
@@ -355,10 +403,95 @@ impl<T: HasSqlType> HasSqlType for Vec<T> {
 impl<T: HasSqlType> HasSqlType for Option<T> {
     type SqlType = Nullable<T::SqlType>;
 }
-impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {}
+// Arrays decode here rather than through postgres-types, whose `Vec` codec reads one
+// dimension only: a nested `Vec` reads a multi-dimensional array.
+impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        match ty.kind() {
+            postgres_types::Kind::Array(member) => T::accepts_element(member),
+            _ => false,
+        }
+    }
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let postgres_types::Kind::Array(member) = ty.kind() else {
+            return Err(format!("cannot decode {ty} as an array").into());
+        };
+        let raw = raw.ok_or("unexpected NULL array; use Option<Vec<..>>")?;
+        let array = ndarray::parse_array(raw)?;
+        if array.dims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut elements = array.elements.into_iter();
+        let v = Self::decode_elements(member, &array.dims, &mut elements)?;
+        Ok(v)
+    }
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let Some((len, rest)) = dims.split_first() else {
+            return Err(format!(
+                "the array has fewer dimensions than `{}` expects",
+                std::any::type_name::<Self>()
+            )
+            .into());
+        };
+        (0..*len)
+            .map(|_| T::decode_elements(elem_ty, rest, elements))
+            .collect()
+    }
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        T::accepts_element(ty)
+    }
+}
 // `Option<T>` decodes any column `T` decodes (NULL → `None`): nullable columns, and the
 // columns of an outer-joined table, whose SQL type says NOT NULL but which can be NULL there.
-impl<ST: SqlType, T: FromSqlValue<ST::NotNull>> FromSqlValue<ST> for Option<T> {}
+impl<ST: SqlType, T: FromSqlValue<ST::NotNull>> FromSqlValue<ST> for Option<T> {
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        T::accepts_column(ty)
+    }
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        match raw {
+            Some(_) => T::decode_column(ty, raw).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if dims.is_empty() {
+            let raw = elements
+                .next()
+                .ok_or("invalid array value: too few elements")?;
+            <Self as FromSqlValue<ST>>::decode_column(elem_ty, raw)
+        } else {
+            T::decode_elements(elem_ty, dims, elements).map(Some)
+        }
+    }
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        T::accepts_element(ty)
+    }
+}
+
+/// Binds a value of SQL type `ST`; a nested `Vec` (an array of more than one dimension)
+/// goes through [`NdArray`], since postgres-types writes one dimension only.
+pub(crate) fn bind_array<ST: SqlType, V: crate::value::BindValue>(value: V) -> crate::expr::Node {
+    let dims = ST::TYPE.dims;
+    if dims > 1 {
+        crate::expr::Node::bind(NdArray::new(value, dims))
+    } else {
+        crate::expr::Node::bind(value)
+    }
+}
 
 impl<ST, T> crate::expr::AsExpression<Array<ST>> for Vec<T>
 where
@@ -368,7 +501,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Vec<T>
@@ -379,7 +512,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Option<Vec<T>>
@@ -390,7 +523,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::IsNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 

@@ -8,6 +8,7 @@
 )]
 
 mod ddl;
+mod pg_arrays_json;
 mod runtime;
 mod statements;
 mod support;

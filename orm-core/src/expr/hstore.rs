@@ -32,8 +32,15 @@ where
     /// let sql = attrs.get("color").eq("red").into_expr().to_sql();
     /// assert_eq!(sql.sql(), r#""t"."attrs" -> $1::TEXT = $2"#);
     /// ```
-    fn get<K: AsExpression<Text>>(self, key: K) -> Expr<Nullable<Text>, Both<Self::Tables, K::Tables>> {
-        Expr::from_node(Node::binary("->", self.into_node(), typed::<Text>(key.into_node())))
+    fn get<K: AsExpression<Text>>(
+        self,
+        key: K,
+    ) -> Expr<Nullable<Text>, Both<Self::Tables, K::Tables>> {
+        Expr::from_node(Node::binary(
+            "->",
+            self.into_node(),
+            typed::<Text>(key.into_node()),
+        ))
     }
     /// `self -> keys`: the values of several keys, in order (NULL for absent ones).
     ///
@@ -96,7 +103,10 @@ where
     /// let attrs = alias_col::<Hstore>("t", "attrs");
     /// assert_eq!(attrs.contains(hstore("a", "1")).into_expr().to_sql().sql(), r#""t"."attrs" @> hstore($1::TEXT, $2::TEXT)"#);
     /// ```
-    fn contains<R: AsExpression<Hstore>>(self, other: R) -> Expr<Bool, Both<Self::Tables, R::Tables>> {
+    fn contains<R: AsExpression<Hstore>>(
+        self,
+        other: R,
+    ) -> Expr<Bool, Both<Self::Tables, R::Tables>> {
         Expr::from_node(Node::binary("@>", self.into_node(), other.into_node()))
     }
     /// `self <@ other`
@@ -136,7 +146,11 @@ where
         self,
         key: K,
     ) -> Expr<Self::SqlType, Both<Self::Tables, K::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Text>(key.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Text>(key.into_node()),
+        ))
     }
     /// `self - keys`
     ///
@@ -166,7 +180,11 @@ where
         self,
         pairs: R,
     ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Hstore>(pairs.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Hstore>(pairs.into_node()),
+        ))
     }
     /// `defined(self, key)`: the key is present with a non-NULL value.
     ///
@@ -332,7 +350,10 @@ where
 {
     Expr::from_node(Node::func(
         "hstore",
-        vec![typed::<Text>(key.into_node()), typed::<Text>(value.into_node())],
+        vec![
+            typed::<Text>(key.into_node()),
+            typed::<Text>(value.into_node()),
+        ],
     ))
 }
 

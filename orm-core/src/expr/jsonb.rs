@@ -54,7 +54,11 @@ where
         self,
         key: K,
     ) -> Expr<Nullable<BaseJson<Self>>, Both<Self::Tables, K::Tables>> {
-        Expr::from_node(Node::binary("->", self.into_node(), typed::<Text>(key.into_node())))
+        Expr::from_node(Node::binary(
+            "->",
+            self.into_node(),
+            typed::<Text>(key.into_node()),
+        ))
     }
     /// `self -> index`: the array element at a 0-based index (negative: from the end).
     ///
@@ -68,7 +72,11 @@ where
         self,
         index: I,
     ) -> Expr<Nullable<BaseJson<Self>>, Both<Self::Tables, I::Tables>> {
-        Expr::from_node(Node::binary("->", self.into_node(), typed::<Int4>(index.into_node())))
+        Expr::from_node(Node::binary(
+            "->",
+            self.into_node(),
+            typed::<Int4>(index.into_node()),
+        ))
     }
     /// `self ->> key`: the member's value as text (a JSON string unquoted), NULL when absent
     /// or JSON `null`.
@@ -83,7 +91,11 @@ where
         self,
         key: K,
     ) -> Expr<Nullable<Text>, Both<Self::Tables, K::Tables>> {
-        Expr::from_node(Node::binary("->>", self.into_node(), typed::<Text>(key.into_node())))
+        Expr::from_node(Node::binary(
+            "->>",
+            self.into_node(),
+            typed::<Text>(key.into_node()),
+        ))
     }
     /// `self ->> index`: the array element as text.
     ///
@@ -97,7 +109,11 @@ where
         self,
         index: I,
     ) -> Expr<Nullable<Text>, Both<Self::Tables, I::Tables>> {
-        Expr::from_node(Node::binary("->>", self.into_node(), typed::<Int4>(index.into_node())))
+        Expr::from_node(Node::binary(
+            "->>",
+            self.into_node(),
+            typed::<Int4>(index.into_node()),
+        ))
     }
     /// `self #> path`: the value at a path of keys and (0-based) indexes, given as text.
     ///
@@ -145,7 +161,10 @@ where
     /// let sql = doc.contains(alias_col::<Jsonb>("p", "patch")).into_expr().to_sql();
     /// assert_eq!(sql.sql(), r#""t"."doc" @> "p"."patch""#);
     /// ```
-    fn contains<R: AsExpression<Jsonb>>(self, other: R) -> Expr<Bool, Both<Self::Tables, R::Tables>> {
+    fn contains<R: AsExpression<Jsonb>>(
+        self,
+        other: R,
+    ) -> Expr<Bool, Both<Self::Tables, R::Tables>> {
         Expr::from_node(Node::binary("@>", self.into_node(), other.into_node()))
     }
     /// `self <@ other`
@@ -227,7 +246,11 @@ where
         self,
         key: K,
     ) -> Expr<Self::SqlType, Both<Self::Tables, K::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Text>(key.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Text>(key.into_node()),
+        ))
     }
     /// `self - keys`: the object without those keys.
     ///
@@ -259,7 +282,11 @@ where
         self,
         index: I,
     ) -> Expr<Self::SqlType, Both<Self::Tables, I::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Int4>(index.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Int4>(index.into_node()),
+        ))
     }
     /// `self #- path`: the value without the element at a path.
     ///
@@ -472,8 +499,10 @@ impl<S> JsonbObject<S> {
         value: E,
     ) -> JsonbObject<Both<S, E::Tables>> {
         self.args.push(typed::<Text>(Node::bind(key.into())));
-        self.args
-            .push(typed_param(value.into_node(), <E::SqlType as SqlType>::TYPE));
+        self.args.push(typed_param(
+            value.into_node(),
+            <E::SqlType as SqlType>::TYPE,
+        ));
         JsonbObject {
             args: self.args,
             _marker: PhantomData,

@@ -149,7 +149,11 @@ where
         self,
         n: R,
     ) -> Expr<NullAs<Self, Inet>, Both<Self::Tables, R::Tables>> {
-        Expr::from_node(Node::binary("+", self.into_node(), typed::<Int8>(n.into_node())))
+        Expr::from_node(Node::binary(
+            "+",
+            self.into_node(),
+            typed::<Int8>(n.into_node()),
+        ))
     }
     /// `self - n`: the address `n` before (an INET).
     ///
@@ -162,7 +166,11 @@ where
         self,
         n: R,
     ) -> Expr<NullAs<Self, Inet>, Both<Self::Tables, R::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Int8>(n.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Int8>(n.into_node()),
+        ))
     }
     /// `self - other`: the distance between two addresses.
     ///
@@ -175,7 +183,11 @@ where
         self,
         other: R,
     ) -> Expr<NullAs<Self, Int8>, Both<Self::Tables, R::Tables>> {
-        Expr::from_node(Node::binary("-", self.into_node(), typed::<Base<Self>>(other.into_node())))
+        Expr::from_node(Node::binary(
+            "-",
+            self.into_node(),
+            typed::<Base<Self>>(other.into_node()),
+        ))
     }
     /// `set_masklen(self, len)`: same type, other netmask.
     ///
@@ -188,7 +200,10 @@ where
         self,
         len: R,
     ) -> Expr<Self::SqlType, Both<Self::Tables, R::Tables>> {
-        Expr::from_node(Node::func("set_masklen", vec![self.into_node(), len.into_node()]))
+        Expr::from_node(Node::func(
+            "set_masklen",
+            vec![self.into_node(), len.into_node()],
+        ))
     }
     net_fn! {
         /// `host(self)`: the address as text, without the netmask.

@@ -26,8 +26,8 @@ use super::{AsExpression, Expr, Expression, Node, typed_param};
 use crate::pg::TsWeight;
 use crate::scope::{Both, NoTable};
 use crate::types::{
-    Bool, Float4, Regclass, Regconfig, SqlType, Text, Tsquery, TsqueryType, Tsvector,
-    TsvectorType, WithNull,
+    Bool, Float4, Regclass, Regconfig, SqlType, Text, Tsquery, TsqueryType, Tsvector, TsvectorType,
+    WithNull,
 };
 
 fn typed<ST: SqlType>(node: Node) -> Node {
@@ -222,7 +222,10 @@ where
     /// let sql = v.matches(to_tsquery("simple", "cat")).into_expr().to_sql();
     /// assert_eq!(sql.sql(), r#""d"."tsv" @@ to_tsquery($1::TEXT::REGCONFIG, $2::TEXT)"#);
     /// ```
-    fn matches<Q: AsExpression<Tsquery>>(self, query: Q) -> Expr<Bool, Both<Self::Tables, Q::Tables>> {
+    fn matches<Q: AsExpression<Tsquery>>(
+        self,
+        query: Q,
+    ) -> Expr<Bool, Both<Self::Tables, Q::Tables>> {
         Expr::from_node(Node::binary("@@", self.into_node(), query.into_node()))
     }
     /// `self || other`: both documents, the positions of `other` shifted after `self`'s.

@@ -248,7 +248,11 @@ impl<'a> FromSql<'a> for PgCidr {
 }
 
 fn parse_mac<const N: usize>(s: &str, what: &str) -> Result<[u8; N], ValueError> {
-    let err = || ValueError::new(format!("invalid {what} `{s}`: expected {N} hex bytes like 08:00:2b:01:02:03"));
+    let err = || {
+        ValueError::new(format!(
+            "invalid {what} `{s}`: expected {N} hex bytes like 08:00:2b:01:02:03"
+        ))
+    };
     let hex: String = s
         .chars()
         .filter(|c| !matches!(c, ':' | '-' | '.'))

@@ -153,7 +153,13 @@ impl fmt::Display for PgTimeTz {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.micros / 1_000_000;
         let frac = self.micros % 1_000_000;
-        write!(f, "{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
+        write!(
+            f,
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )?;
         if frac != 0 {
             write!(f, ".{frac:06}")?;
         }
