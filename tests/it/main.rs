@@ -9,6 +9,7 @@
 
 mod ddl;
 mod pg_arrays_json;
+mod pg_types;
 mod runtime;
 mod statements;
 mod support;

@@ -234,7 +234,9 @@ impl ToSql for PgCidr {
         write_net(self.addr, self.prefix, true, out);
         Ok(IsNull::No)
     }
-    accepts!(CIDR);
+    // A network is also an address (PostgreSQL casts CIDR to INET implicitly), so it binds
+    // where the server expects an INET too (`inet_col << $1`).
+    accepts!(CIDR, INET);
     to_sql_checked!();
 }
 
