@@ -28,6 +28,10 @@ pub mod writer;
 #[doc(hidden)]
 pub mod __doc;
 
+/// The driver's type-codec crate, for implementing `ToSql`/`FromSql` on your own types (see
+/// [`types::custom`]).
+pub use postgres_types;
+
 /// The names most programs need.
 pub mod prelude {
     pub use crate::column::Column;

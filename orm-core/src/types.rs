@@ -189,6 +189,7 @@ markers! {
     Record => "RECORD";
 }
 
+pub mod custom;
 mod more;
 pub use more::*;
 
@@ -341,14 +342,24 @@ macro_rules! sql_value {
                 $crate::expr::Node::bind(self)
             }
         }
-        impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {
-            type Tables = $crate::scope::NoTable;
-            type Null = $crate::types::IsNull;
-            fn into_node(self) -> $crate::expr::Node {
-                $crate::expr::Node::bind(self)
-            }
-        }
+        impl $crate::types::SqlValue for $rust {}
     )*};
+}
+
+/// A value type declared with [`sql_value!`]: `Option<T>` binds as a nullable value of its
+/// SQL type. (A blanket impl in this crate, because a user's crate may not implement
+/// `AsExpression<Nullable<..>>` for `Option<TheirType>`: the orphan rule.)
+pub trait SqlValue:
+    HasSqlType + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static
+{
+}
+
+impl<T: SqlValue> crate::expr::AsExpression<Nullable<T::SqlType>> for Option<T> {
+    type Tables = crate::scope::NoTable;
+    type Null = crate::types::IsNull;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self)
+    }
 }
 
 sql_value! {

@@ -600,3 +600,112 @@ async fn full_text_search_ranks_real_text() {
         "{idx}"
     );
 }
+
+/// The extension point of `orm_core::types::custom`: a user type for an extension type,
+/// found by name.
+mod custom {
+    use std::error::Error;
+
+    use mapped::orm_core::postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+    use mapped::orm_core::types::{NotNull, SqlType, TypeInfo};
+    use mapped::prelude::*;
+
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct CiEmail;
+    impl SqlType for CiEmail {
+        const TYPE: TypeInfo = TypeInfo {
+            name: "CITEXT",
+            dims: 0,
+            extension: Some("citext"),
+        };
+        const NULLABLE: bool = false;
+        type NotNull = CiEmail;
+        type Null = NotNull;
+    }
+    impl mapped::orm_core::types::TextType for CiEmail {}
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Email(pub String);
+
+    impl ToSql for Email {
+        fn to_sql(
+            &self,
+            _: &Type,
+            out: &mut bytes::BytesMut,
+        ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+            out.extend_from_slice(self.0.as_bytes());
+            Ok(IsNull::No)
+        }
+        fn accepts(ty: &Type) -> bool {
+            ty.name() == "citext"
+        }
+        to_sql_checked!();
+    }
+    impl<'a> FromSql<'a> for Email {
+        fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Email, Box<dyn Error + Sync + Send>> {
+            let s = std::str::from_utf8(raw)?;
+            if !s.contains('@') {
+                return Err(format!("`{s}` is not an e-mail address").into());
+            }
+            Ok(Email(s.to_owned()))
+        }
+        fn accepts(ty: &Type) -> bool {
+            ty.name() == "citext"
+        }
+    }
+
+    mapped::orm_core::sql_value!(Email => CiEmail);
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[mapped(table = "people")]
+    pub struct Person {
+        #[mapped(primary_key, identity)]
+        pub id: i64,
+        pub email: Email,
+        pub backup: Option<Email>,
+        pub aliases: Vec<Email>,
+    }
+
+    #[tokio::test]
+    async fn a_user_type_maps_to_an_extension_type_by_name() {
+        let db = crate::support::test_db("custom_type").await;
+        db.create_all(&[Person::TABLE], false).await.unwrap();
+        let p = Person {
+            id: 0,
+            email: Email("Ann@Example.com".into()),
+            backup: None,
+            aliases: vec![Email("a@x.org".into()), Email("Ä@x.org".into())],
+        };
+        let back: Person = db
+            .fetch_one(&insert::<Person>().model(&p).returning_model())
+            .await
+            .unwrap();
+        assert_eq!(
+            Person {
+                id: 0,
+                ..back.clone()
+            },
+            p
+        );
+        // CITEXT compares case-insensitively; the value binds as the user's type.
+        let found: Vec<i64> = db
+            .fetch_all(
+                &Person::query()
+                    .select(Person::ID)
+                    .filter(Person::EMAIL.eq(Email("ann@EXAMPLE.com".into())))
+                    .filter(Person::BACKUP.is_not_distinct_from(None::<Email>)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, [back.id]);
+        // The codec's own check becomes a decode error naming the column.
+        let err = db
+            .fetch_one::<Email, _>(&select(raw::<CiEmail>("'nobody'::citext")))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("is not an e-mail address"),
+            "{err}"
+        );
+    }
+}
