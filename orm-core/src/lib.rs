@@ -354,6 +354,22 @@ pub mod __private {
             ("INET", "INET"),
             ("OID", "OID"),
             ("HSTORE", "HSTORE"),
+            ("CIDR", "CIDR"),
+            ("MACADDR", "MACADDR"),
+            ("MACADDR8", "MACADDR8"),
+            ("MONEY", "MONEY"),
+            ("TIMETZ", "TIMETZ"),
+            ("TIME WITH TIME ZONE", "TIMETZ"),
+            // BIT(n) and VARBIT hold the same bit strings (`PgBits`); the length is DDL only.
+            ("BIT", "VARBIT"),
+            ("VARBIT", "VARBIT"),
+            ("BIT VARYING", "VARBIT"),
+            ("TSVECTOR", "TSVECTOR"),
+            ("TSQUERY", "TSQUERY"),
+            ("JSONPATH", "JSONPATH"),
+            ("XML", "XML"),
+            ("REGCLASS", "REGCLASS"),
+            ("REGCONFIG", "REGCONFIG"),
         ];
         let mut i = 0;
         while i < NAMES.len() {

@@ -29,11 +29,41 @@
 //! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
-//! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
+//! | [`PgInet`](crate::pg::PgInet) (address and netmask) | [`Inet`] | `INET` | |
+//! | [`PgCidr`](crate::pg::PgCidr) | [`Cidr`] | `CIDR` | |
+//! | [`PgMacAddr`](crate::pg::PgMacAddr) | [`Macaddr`] | `MACADDR` | |
+//! | [`PgMacAddr8`](crate::pg::PgMacAddr8) | [`Macaddr8`] | `MACADDR8` | |
+//! | [`PgMoney`](crate::pg::PgMoney) (`i64` cents) | [`Money`] | `MONEY` | |
+//! | [`PgInterval`](crate::pg::PgInterval) (months, days, µs) | [`Interval`] | `INTERVAL` (`sql_type = "INTERVAL DAY TO SECOND(3)"`) | |
+//! | [`PgTimeTz`](crate::pg::PgTimeTz) | [`Timetz`] | `TIMETZ` | |
+//! | [`PgBits`](crate::pg::PgBits) | [`Varbit`] (also reads and binds [`Bit`]) | `VARBIT` (`sql_type = "BIT(8)"`) | |
+//! | [`PgTsVector`](crate::pg::PgTsVector) | [`Tsvector`] | `TSVECTOR` | |
+//! | — (build with `to_tsquery(..)`; read `.cast::<Text>()`) | [`Tsquery`] | `TSQUERY` | |
+//! | [`PgJsonPath`](crate::pg::PgJsonPath) (`&str` as a value) | [`Jsonpath`] | `JSONPATH` | |
+//! | [`PgXml`](crate::pg::PgXml) | [`Xml`] | `XML` | |
+//! | — (`&str` name, bound as `$1::TEXT::REGCLASS`; read `.cast::<Oid>()`) | [`Regclass`] | `REGCLASS` | |
+//! | — (`&str` name, bound as `$1::TEXT::REGCONFIG`) | [`Regconfig`] | `REGCONFIG` | |
+//! | `String` with `#[mapped(sql_type = "CITEXT")]` | [`Text`] (a [`Citext`] expression also decodes into `String`) | `CITEXT` (extension `citext`) | |
+//! | [`WithInfinity<NaiveDate>`](crate::pg::WithInfinity) (also `NaiveDateTime`, `DateTime<Utc>`) | [`Date`] ([`Timestamp`], [`Timestamptz`]) | `DATE` (..) with `infinity`/`-infinity` | `chrono` |
+//! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` | |
+//! | `Vec<Vec<T>>` (one `Vec` per dimension) | [`Array<Array<ST>>`](Array) | `<T's type>[][]` | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!
 //! A field can keep its Rust type and change the DDL with `#[mapped(sql_type = "NUMERIC(12,2)")]`
 //! (also `VARCHAR(80)`, `TIMESTAMP(3)`, `CITEXT`, ..); the marker stays the Rust type's.
+//!
+//! Arrays of every type above are `Vec<T>`; `Vec<Option<T>>` for NULL elements. PostgreSQL
+//! arrays are rectangular: ragged nested `Vec`s are an error when bound, and reading a
+//! multi-dimensional array needs one `Vec` per dimension.
+//!
+//! Edge values: `f32`/`f64` NaN and ±infinity round-trip. `NUMERIC` `NaN` and ±`Infinity`
+//! do not fit `rust_decimal::Decimal` and fail to decode with an error naming them. chrono has
+//! no infinite dates: a plain chrono field holding `infinity` fails with "value too large to
+//! decode"; use [`WithInfinity`](crate::pg::WithInfinity) where a column may hold one.
+//! SQL NULL and JSON `null` stay apart: `Option<serde_json::Value>` maps `None` to SQL NULL
+//! and `Some(Value::Null)` to JSON `null`.
+//!
+//! Your own types: see [`custom`].
 //!
 //! Nullability: `Option<T>` maps to `Nullable<ST>`.
 //! - A comparison compares base types: a `Nullable<Int8>` column compares with an `i64` or

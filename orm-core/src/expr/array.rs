@@ -5,7 +5,7 @@
 //! Indexes are **1-based**, as in PostgreSQL (`tags[1]` is the first element); this module
 //! does not shift them. An index outside the array gives NULL, so [`ArrayExt::at`] is
 //! nullable. `= ANY(..)` / `<> ALL(..)` are [`ExprExt::eq_any`](super::ExprExt::eq_any) and
-//! [`ExprExt::ne_all`](super::ExprExt::ne_all), `ARRAY[..]` is [`array`](super::array) and
+//! [`ExprExt::ne_all`](super::ExprExt::ne_all), `ARRAY[..]` is [`array`](fn@super::array) and
 //! `array_agg(.. ORDER BY ..)` is [`array_agg`](super::array_agg).
 //!
 //! Element values are bound with their type (`$1::TEXT`): next to an array, a bare
