@@ -76,7 +76,7 @@ impl PgBits {
     }
     /// Appends a bit.
     pub fn push(&mut self, bit: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if bit && let Some(last) = self.bytes.last_mut() {
