@@ -19,6 +19,12 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+pub mod array;
+pub mod hstore;
+pub mod jsonb;
+pub mod net;
+pub mod text_search;
+
 use crate::column::Column;
 use crate::metadata::{NullsOrder, SortOrder, Table, TableDef};
 use crate::scope::{Both, NoTable};
@@ -159,6 +165,15 @@ pub enum Node {
     Default,
     /// `(expr)`: an explicit grouping.
     Paren(Box<Node>),
+    /// `expr[index]` or `expr[lower:upper]`: an array subscript or slice (1-based).
+    Subscript {
+        /// The array.
+        expr: Box<Node>,
+        /// The index, or the slice's lower bound (`None`: from the start).
+        index: Option<Box<Node>>,
+        /// `Some(..)` for a slice: its upper bound (`Some(None)`: to the end).
+        upper: Option<Option<Box<Node>>>,
+    },
 }
 
 impl std::fmt::Debug for dyn QueryFragment + Send + Sync {
@@ -459,6 +474,28 @@ impl QueryFragment for Node {
                 out.push(if *negated { "NOT EXISTS (" } else { "EXISTS (" });
                 query.walk(out);
                 out.push(")");
+            }
+            Node::Subscript { expr, index, upper } => {
+                // A column takes a subscript as is; anything else needs parentheses.
+                let bare = matches!(&**expr, Node::Column { .. } | Node::AliasColumn { .. });
+                if bare {
+                    expr.walk(out);
+                } else {
+                    out.push("(");
+                    expr.walk(out);
+                    out.push(")");
+                }
+                out.push("[");
+                if let Some(i) = index {
+                    i.walk(out);
+                }
+                if let Some(upper) = upper {
+                    out.push(":");
+                    if let Some(u) = upper {
+                        u.walk(out);
+                    }
+                }
+                out.push("]");
             }
             Node::Star => out.push("*"),
             Node::Default => out.push("DEFAULT"),

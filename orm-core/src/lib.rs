@@ -17,6 +17,7 @@ pub mod expr;
 pub mod json;
 pub mod metadata;
 pub mod model;
+pub mod pg;
 pub mod query;
 pub mod row;
 pub mod scope;
@@ -27,10 +28,26 @@ pub mod writer;
 #[doc(hidden)]
 pub mod __doc;
 
+/// The driver's type-codec crate, for implementing `ToSql`/`FromSql` on your own types (see
+/// [`types::custom`]).
+pub use postgres_types;
+
 /// The names most programs need.
 pub mod prelude {
     pub use crate::column::Column;
     pub use crate::expr::RangeExt;
+    pub use crate::expr::array::{ArrayExt, unnest_table};
+    pub use crate::expr::hstore::{HstoreExt, hstore, hstore_each, hstore_from_arrays};
+    pub use crate::expr::jsonb::{
+        JsonExt, JsonbExt, jsonb_agg, jsonb_array_elements, jsonb_array_elements_text,
+        jsonb_build_object, jsonb_each, jsonb_each_text, jsonb_object_keys, jsonb_path_query_table,
+        jsonpath, to_jsonb,
+    };
+    pub use crate::expr::net::{MacExt, NetExt};
+    pub use crate::expr::text_search::{
+        TsqueryExt, TsvectorExt, phraseto_tsquery, plainto_tsquery, regclass, regconfig,
+        to_tsquery, to_tsvector, ts_headline, ts_rank, ts_rank_cd, websearch_to_tsquery,
+    };
     pub use crate::expr::{
         AsExpression, Assign, Expr, ExprExt, Expression, alias_col, array, array_agg, avg,
         bool_and, bool_or, case, coalesce, count, count_star, exists, func, length, lower, max,
@@ -38,6 +55,7 @@ pub mod prelude {
     };
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};
+    pub use crate::pg::*;
     pub use crate::query::*;
     pub use crate::row::FromRow;
     pub use crate::types::*;
@@ -69,6 +87,17 @@ pub mod __private {
     /// A field value as a parameter (`Model::column_values`, Rust-side defaults).
     pub fn bind<T: BindValue>(value: T) -> Param {
         Arc::new(value)
+    }
+
+    /// A column's value as a parameter (`Model::column_values`): a nested `Vec` (a
+    /// multi-dimensional array column) binds as one multi-dimensional array.
+    pub fn bind_column<T: BindValue + HasSqlType>(value: T) -> Param {
+        let dims = <T::SqlType as SqlType>::TYPE.dims;
+        if dims > 1 {
+            Arc::new(crate::types::NdArray::new(value, dims))
+        } else {
+            Arc::new(value)
+        }
     }
 
     /// Decodes a model field from its column. The derive spans the call at the field's
@@ -326,6 +355,22 @@ pub mod __private {
             ("INET", "INET"),
             ("OID", "OID"),
             ("HSTORE", "HSTORE"),
+            ("CIDR", "CIDR"),
+            ("MACADDR", "MACADDR"),
+            ("MACADDR8", "MACADDR8"),
+            ("MONEY", "MONEY"),
+            ("TIMETZ", "TIMETZ"),
+            ("TIME WITH TIME ZONE", "TIMETZ"),
+            // BIT(n) and VARBIT hold the same bit strings (`PgBits`); the length is DDL only.
+            ("BIT", "VARBIT"),
+            ("VARBIT", "VARBIT"),
+            ("BIT VARYING", "VARBIT"),
+            ("TSVECTOR", "TSVECTOR"),
+            ("TSQUERY", "TSQUERY"),
+            ("JSONPATH", "JSONPATH"),
+            ("XML", "XML"),
+            ("REGCLASS", "REGCLASS"),
+            ("REGCONFIG", "REGCONFIG"),
         ];
         let mut i = 0;
         while i < NAMES.len() {

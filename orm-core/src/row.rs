@@ -139,9 +139,44 @@ pub trait FromRow<S>: Sized {
 
 impl<ST: SqlType, T: FromSqlValue<ST>> FromRow<ST> for T {
     fn from_row(row: &dyn SqlRow, idx: &mut usize) -> Result<Self, DecodeError> {
-        let v = decode::<T>(row, *idx)?;
+        let v = decode_value::<ST, T>(row, *idx)?;
         *idx += 1;
         Ok(v)
+    }
+}
+
+/// [`decode`] through [`FromSqlValue`]'s hooks, which also read multi-dimensional arrays
+/// into nested `Vec`s.
+fn decode_value<ST: SqlType, T: FromSqlValue<ST>>(
+    row: &dyn SqlRow,
+    idx: usize,
+) -> Result<T, DecodeError> {
+    if idx >= row.len() {
+        return Err(DecodeError {
+            index: idx,
+            column: String::new(),
+            kind: DecodeErrorKind::MissingColumn { len: row.len() },
+        });
+    }
+    let ty = row.sql_type(idx);
+    let err = |kind| DecodeError {
+        index: idx,
+        column: row.name(idx).to_owned(),
+        kind,
+    };
+    if !T::accepts_column(ty) {
+        return Err(err(DecodeErrorKind::WrongType {
+            sql_type: ty.clone(),
+            rust_type: std::any::type_name::<T>(),
+        }));
+    }
+    match row.raw(idx) {
+        Some(raw) => T::decode_column(ty, Some(raw)).map_err(|e| err(DecodeErrorKind::Invalid(e))),
+        None => T::decode_column(ty, None).map_err(|_| {
+            err(DecodeErrorKind::UnexpectedNull {
+                rust_type: std::any::type_name::<T>(),
+            })
+        }),
     }
 }
 

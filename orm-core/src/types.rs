@@ -29,6 +29,22 @@
 //! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
+//! | [`PgInet`](crate::pg::PgInet) (address and netmask) | [`Inet`] | `INET` | |
+//! | [`PgCidr`](crate::pg::PgCidr) | [`Cidr`] | `CIDR` | |
+//! | [`PgMacAddr`](crate::pg::PgMacAddr) | [`Macaddr`] | `MACADDR` | |
+//! | [`PgMacAddr8`](crate::pg::PgMacAddr8) | [`Macaddr8`] | `MACADDR8` | |
+//! | [`PgMoney`](crate::pg::PgMoney) (`i64` cents) | [`Money`] | `MONEY` | |
+//! | [`PgInterval`](crate::pg::PgInterval) (months, days, µs) | [`Interval`] | `INTERVAL` (`sql_type = "INTERVAL DAY TO SECOND(3)"`) | |
+//! | [`PgTimeTz`](crate::pg::PgTimeTz) | [`Timetz`] | `TIMETZ` | |
+//! | [`PgBits`](crate::pg::PgBits) | [`Varbit`] (also reads and binds [`Bit`]) | `VARBIT` (`sql_type = "BIT(8)"`) | |
+//! | [`PgTsVector`](crate::pg::PgTsVector) | [`Tsvector`] | `TSVECTOR` | |
+//! | — (build with `to_tsquery(..)`; read `.cast::<Text>()`) | [`Tsquery`] | `TSQUERY` | |
+//! | [`PgJsonPath`](crate::pg::PgJsonPath) (`&str` as a value) | [`Jsonpath`] | `JSONPATH` | |
+//! | [`PgXml`](crate::pg::PgXml) | [`Xml`] | `XML` | |
+//! | — (`&str` name, bound as `$1::TEXT::REGCLASS`; read `.cast::<Oid>()`) | [`Regclass`] | `REGCLASS` | |
+//! | — (`&str` name, bound as `$1::TEXT::REGCONFIG`) | [`Regconfig`] | `REGCONFIG` | |
+//! | `String` with `#[mapped(sql_type = "CITEXT")]` | [`Text`] (a [`Citext`] expression also decodes into `String`) | `CITEXT` (extension `citext`) | |
+//! | [`WithInfinity<NaiveDate>`](crate::pg::WithInfinity) (also `NaiveDateTime`, `DateTime<Utc>`) | [`Date`] ([`Timestamp`], [`Timestamptz`]) | `DATE` (..) with `infinity`/`-infinity` | `chrono` |
 //! | [`Range<i32>`], [`MultiRange<i32>`] | [`Int4range`], [`Int4multirange`] | `INT4RANGE`, `INT4MULTIRANGE` (14+) | |
 //! | [`Range<i64>`], [`MultiRange<i64>`] | [`Int8range`], [`Int8multirange`] | `INT8RANGE`, `INT8MULTIRANGE` | |
 //! | `Range<rust_decimal::Decimal>`, `MultiRange<..>` | [`Numrange`], [`Nummultirange`] | `NUMRANGE`, `NUMMULTIRANGE` | `decimal` |
@@ -38,11 +54,25 @@
 //! | `#[derive(PgEnum)] enum Mood` | `Mood` itself | `"mood"` (`CREATE TYPE "mood" AS ENUM (..)` by `create_all`) | `derive` |
 //! | `#[derive(PgComposite)] struct Address` | `Address` itself | `"address"` (`CREATE TYPE "address" AS (..)`) | `derive` |
 //! | `#[derive(PgDomain)] struct PosInt(i32)` | `PosInt` itself | `"pos_int"` (`CREATE DOMAIN "pos_int" AS INTEGER ..`) | `derive` |
-//! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` (nested `Vec` for more dimensions) | |
+//! | `Vec<T>` | [`Array<ST>`] | `<T's type>[]` | |
+//! | `Vec<Vec<T>>` (one `Vec` per dimension) | [`Array<Array<ST>>`](Array) | `<T's type>[][]` | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!
 //! A field can keep its Rust type and change the DDL with `#[mapped(sql_type = "NUMERIC(12,2)")]`
 //! (also `VARCHAR(80)`, `TIMESTAMP(3)`, `CITEXT`, ..); the marker stays the Rust type's.
+//!
+//! Arrays of every type above are `Vec<T>`; `Vec<Option<T>>` for NULL elements. PostgreSQL
+//! arrays are rectangular: ragged nested `Vec`s are an error when bound, and reading a
+//! multi-dimensional array needs one `Vec` per dimension.
+//!
+//! Edge values: `f32`/`f64` NaN and ±infinity round-trip. `NUMERIC` `NaN` and ±`Infinity`
+//! do not fit `rust_decimal::Decimal` and fail to decode with an error naming them. chrono has
+//! no infinite dates: a plain chrono field holding `infinity` fails with "value too large to
+//! decode"; use [`WithInfinity`](crate::pg::WithInfinity) where a column may hold one.
+//! SQL NULL and JSON `null` stay apart: `Option<serde_json::Value>` maps `None` to SQL NULL
+//! and `Some(Value::Null)` to JSON `null`.
+//!
+//! Your own types: see [`custom`].
 //!
 //! Nullability: `Option<T>` maps to `Nullable<ST>`.
 //! - A comparison compares base types: a `Nullable<Int8>` column compares with an `i64` or
@@ -68,8 +98,17 @@ pub use range::{
 };
 pub use user_defined::{TypeDef, UserType};
 
-/// What a SQL type marker knows about its type.
+/// What a SQL type marker knows about its type. Build one with [`TypeInfo::named`] and the
+/// `with_*` methods (it is `#[non_exhaustive]`: fields may be added).
+///
+/// ```
+/// use orm_core::types::TypeInfo;
+/// const CITEXT: TypeInfo = TypeInfo::named("CITEXT").with_extension("citext");
+/// assert_eq!(CITEXT.extension, Some("citext"));
+/// assert_eq!(TypeInfo::named("TEXT").with_dims(2).to_sql(), "TEXT[][]");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TypeInfo {
     /// Type name as written in DDL and casts (`BIGINT`, `TEXT`, `DOUBLE PRECISION`).
     pub name: &'static str,
@@ -91,6 +130,25 @@ impl TypeInfo {
             extension: None,
             user_type: None,
         }
+    }
+
+    /// The same type, provided by an extension (`hstore`, `citext`) that `create_all`
+    /// creates first.
+    pub const fn with_extension(mut self, extension: &'static str) -> Self {
+        self.extension = Some(extension);
+        self
+    }
+
+    /// The same type with `dims` array dimensions.
+    pub const fn with_dims(mut self, dims: u8) -> Self {
+        self.dims = dims;
+        self
+    }
+
+    /// The same type, defined by `def` (a derive's ENUM, composite or DOMAIN).
+    pub const fn with_user_type(mut self, def: &'static TypeDef) -> Self {
+        self.user_type = Some(def);
+        self
     }
 
     /// The type as SQL text (`TEXT[][]`).
@@ -219,6 +277,10 @@ markers! {
     Record => "RECORD";
 }
 
+pub mod custom;
+mod more;
+pub use more::*;
+
 /// `NULL`-able `ST`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Nullable<ST>(PhantomData<ST>);
@@ -292,7 +354,55 @@ pub trait HasSqlType {
     message = "a `{ST}` value cannot be decoded into `{Self}`",
     note = "the Rust type must match the column's SQL type (see the type table in `orm_core::types`); use `Option<..>` for a nullable column"
 )]
-pub trait FromSqlValue<ST: SqlType>: for<'a> postgres_types::FromSql<'a> + Sized {}
+pub trait FromSqlValue<ST: SqlType>: for<'a> postgres_types::FromSql<'a> + Sized {
+    /// Whether a column of type `ty` decodes into `Self`. The default asks `FromSql`; nested
+    /// `Vec`s (multi-dimensional arrays) override it. Not meant to be overridden elsewhere.
+    #[doc(hidden)]
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        <Self as postgres_types::FromSql<'_>>::accepts(ty)
+    }
+    /// Decodes a column value (`None`: SQL NULL). The default asks `FromSql`.
+    #[doc(hidden)]
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        match raw {
+            Some(raw) => <Self as postgres_types::FromSql<'_>>::from_sql(ty, raw),
+            None => <Self as postgres_types::FromSql<'_>>::from_sql_null(ty),
+        }
+    }
+    /// Decodes `Self` from the flat elements of a multi-dimensional array, given the
+    /// dimensions below this level: a scalar takes one element.
+    #[doc(hidden)]
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if !dims.is_empty() {
+            return Err(format!(
+                "the array has {} more dimension(s) than `{}` can hold; nest one `Vec` per dimension",
+                dims.len(),
+                std::any::type_name::<Self>()
+            )
+            .into());
+        }
+        let raw = elements
+            .next()
+            .ok_or("invalid array value: too few elements")?;
+        Self::decode_column(elem_ty, raw)
+    }
+    /// Whether an array element of type `ty` decodes into `Self` (a nested `Vec` looks
+    /// through to the scalar type: PostgreSQL arrays of any depth share one type).
+    #[doc(hidden)]
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        Self::accepts_column(ty)
+    }
+}
+
+mod ndarray;
+pub use ndarray::NdArray;
 
 /// Declares a Rust value type's SQL type: `HasSqlType`, decoding into it (plain and
 /// `Option`), and binding it (as a value of `ST` and of `Nullable<ST>`).
@@ -321,14 +431,24 @@ macro_rules! sql_value {
                 $crate::expr::Node::bind(self)
             }
         }
-        impl $crate::expr::AsExpression<$crate::types::Nullable<$st>> for ::std::option::Option<$rust> {
-            type Tables = $crate::scope::NoTable;
-            type Null = $crate::types::IsNull;
-            fn into_node(self) -> $crate::expr::Node {
-                $crate::expr::Node::bind(self)
-            }
-        }
+        impl $crate::types::SqlValue for $rust {}
     )*};
+}
+
+/// A value type declared with [`sql_value!`]: `Option<T>` binds as a nullable value of its
+/// SQL type. (A blanket impl in this crate, because a user's crate may not implement
+/// `AsExpression<Nullable<..>>` for `Option<TheirType>`: the orphan rule.)
+pub trait SqlValue:
+    HasSqlType + postgres_types::ToSql + std::fmt::Debug + Send + Sync + 'static
+{
+}
+
+impl<T: SqlValue> crate::expr::AsExpression<Nullable<T::SqlType>> for Option<T> {
+    type Tables = crate::scope::NoTable;
+    type Null = crate::types::IsNull;
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::bind(self)
+    }
 }
 
 sql_value! {
@@ -383,10 +503,95 @@ impl<T: HasSqlType> HasSqlType for Vec<T> {
 impl<T: HasSqlType> HasSqlType for Option<T> {
     type SqlType = Nullable<T::SqlType>;
 }
-impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {}
+// Arrays decode here rather than through postgres-types, whose `Vec` codec reads one
+// dimension only: a nested `Vec` reads a multi-dimensional array.
+impl<ST: SqlType, T: FromSqlValue<ST>> FromSqlValue<Array<ST>> for Vec<T> {
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        match ty.kind() {
+            postgres_types::Kind::Array(member) => T::accepts_element(member),
+            _ => false,
+        }
+    }
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let postgres_types::Kind::Array(member) = ty.kind() else {
+            return Err(format!("cannot decode {ty} as an array").into());
+        };
+        let raw = raw.ok_or("unexpected NULL array; use Option<Vec<..>>")?;
+        let array = ndarray::parse_array(raw)?;
+        if array.dims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut elements = array.elements.into_iter();
+        let v = Self::decode_elements(member, &array.dims, &mut elements)?;
+        Ok(v)
+    }
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let Some((len, rest)) = dims.split_first() else {
+            return Err(format!(
+                "the array has fewer dimensions than `{}` expects",
+                std::any::type_name::<Self>()
+            )
+            .into());
+        };
+        (0..*len)
+            .map(|_| T::decode_elements(elem_ty, rest, elements))
+            .collect()
+    }
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        T::accepts_element(ty)
+    }
+}
 // `Option<T>` decodes any column `T` decodes (NULL → `None`): nullable columns, and the
 // columns of an outer-joined table, whose SQL type says NOT NULL but which can be NULL there.
-impl<ST: SqlType, T: FromSqlValue<ST::NotNull>> FromSqlValue<ST> for Option<T> {}
+impl<ST: SqlType, T: FromSqlValue<ST::NotNull>> FromSqlValue<ST> for Option<T> {
+    fn accepts_column(ty: &postgres_types::Type) -> bool {
+        T::accepts_column(ty)
+    }
+    fn decode_column(
+        ty: &postgres_types::Type,
+        raw: Option<&[u8]>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        match raw {
+            Some(_) => T::decode_column(ty, raw).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn decode_elements(
+        elem_ty: &postgres_types::Type,
+        dims: &[usize],
+        elements: &mut dyn Iterator<Item = Option<&[u8]>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if dims.is_empty() {
+            let raw = elements
+                .next()
+                .ok_or("invalid array value: too few elements")?;
+            <Self as FromSqlValue<ST>>::decode_column(elem_ty, raw)
+        } else {
+            T::decode_elements(elem_ty, dims, elements).map(Some)
+        }
+    }
+    fn accepts_element(ty: &postgres_types::Type) -> bool {
+        T::accepts_element(ty)
+    }
+}
+
+/// Binds a value of SQL type `ST`; a nested `Vec` (an array of more than one dimension)
+/// goes through [`NdArray`], since postgres-types writes one dimension only.
+pub(crate) fn bind_array<ST: SqlType, V: crate::value::BindValue>(value: V) -> crate::expr::Node {
+    let dims = ST::TYPE.dims;
+    if dims > 1 {
+        crate::expr::Node::bind(NdArray::new(value, dims))
+    } else {
+        crate::expr::Node::bind(value)
+    }
+}
 
 impl<ST, T> crate::expr::AsExpression<Array<ST>> for Vec<T>
 where
@@ -396,7 +601,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Vec<T>
@@ -407,7 +612,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::NotNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 impl<ST, T> crate::expr::AsExpression<Nullable<Array<ST>>> for Option<Vec<T>>
@@ -418,7 +623,7 @@ where
     type Tables = crate::scope::NoTable;
     type Null = crate::types::IsNull;
     fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
+        bind_array::<Array<ST>, _>(self)
     }
 }
 

@@ -9,6 +9,8 @@
 
 mod ddl;
 mod engine;
+mod pg_arrays_json;
+mod pg_types;
 mod ranges;
 mod runtime;
 mod statements;

@@ -135,19 +135,6 @@ pub trait UserType: SqlType {
     const DEF: &'static TypeDef;
 }
 
-// `Option<Mood>` as a nullable value: the derive cannot write this impl (the orphan rule:
-// neither `Option` nor `Nullable` is the user's type), so it is one generic impl here.
-impl<T> crate::expr::AsExpression<crate::types::Nullable<T>> for Option<T>
-where
-    T: UserType + ToSql + fmt::Debug + Send + Sync,
-{
-    type Tables = crate::scope::NoTable;
-    type Null = crate::types::IsNull;
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::bind(self)
-    }
-}
-
 /// The server's type with domains looked through.
 fn resolve(ty: &Type) -> &Type {
     match ty.kind() {

@@ -590,7 +590,7 @@ impl<'a> Gen<'a> {
             let ty = c.field.ty;
             // `self` stays outside the respanned tokens: with mixed-site hygiene it would
             // not resolve to the method's `self`.
-            let bind = respan(quote!(#krate::__private::bind::<#ty>), user_span(ty));
+            let bind = respan(quote!(#krate::__private::bind_column::<#ty>), user_span(ty));
             let clone = respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty));
             quote!(#bind(#clone(&self.#member)))
         });

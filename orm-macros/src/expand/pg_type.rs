@@ -94,11 +94,10 @@ impl<'a> Common<'a> {
 
             #[automatically_derived]
             impl #k::types::SqlType for #ident {
-                const TYPE: #k::types::TypeInfo = #k::types::TypeInfo {
-                    name: #sql_name,
-                    dims: 0,
-                    extension: #extension,
-                    user_type: ::core::option::Option::Some(&__ORM_DEF),
+                const TYPE: #k::types::TypeInfo = {
+                    let mut info = #k::types::TypeInfo::named(#sql_name).with_user_type(&__ORM_DEF);
+                    info.extension = #extension;
+                    info
                 };
                 const NULLABLE: bool = false;
                 type NotNull = #ident;
@@ -117,6 +116,10 @@ impl<'a> Common<'a> {
 
             #[automatically_derived]
             impl #k::types::FromSqlValue<#ident> for #ident {}
+
+            // `Option<Self>` binds as a nullable value (the blanket impl over `SqlValue`).
+            #[automatically_derived]
+            impl #k::types::SqlValue for #ident {}
 
             #[automatically_derived]
             impl #k::expr::AsExpression<#ident> for #ident {
