@@ -27,6 +27,7 @@ use crate::scope::{Cons, Nil, NoTable, TablesIn};
 use crate::types::{BoolType, SqlType};
 use crate::writer::{CompiledSql, QueryFragment, SqlWriter};
 
+use super::conflict::{self, Conflict, ConflictTarget, OnConflict};
 use super::select::Cte;
 
 /// Marker: the statement has no RETURNING clause (it reports a row count).
@@ -56,6 +57,8 @@ pub struct Insert<T, R = NoReturning> {
     /// (rather than one row of defaults).
     explicit_rows: bool,
     returning: Vec<Node>,
+    /// `ON CONFLICT ..`
+    pub(super) conflict: Option<Conflict>,
     _marker: PhantomData<fn() -> (T, R)>,
 }
 
@@ -69,6 +72,7 @@ impl<T, R> Clone for Insert<T, R> {
             overriding: self.overriding,
             explicit_rows: self.explicit_rows,
             returning: self.returning.clone(),
+            conflict: self.conflict.clone(),
             _marker: PhantomData,
         }
     }
@@ -108,6 +112,7 @@ pub fn insert<T: Table>() -> Insert<T> {
         overriding: None,
         explicit_rows: false,
         returning: Vec::new(),
+        conflict: None,
         _marker: PhantomData,
     }
 }
@@ -122,6 +127,7 @@ impl<T: Table, R> Insert<T, R> {
             overriding: self.overriding,
             explicit_rows: self.explicit_rows,
             returning: self.returning,
+            conflict: self.conflict,
             _marker: PhantomData,
         }
     }
@@ -410,9 +416,17 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 out.push(" ");
                 out.push(o);
             }
+            let arrays = match &self.conflict {
+                Some(_) if rows.len() > 1 && query.is_none() => {
+                    conflict::array_columns(T::TABLE, &columns, &rows)
+                }
+                _ => None,
+            };
             if let Some(q) = query {
                 out.push(" ");
                 q.walk(out);
+            } else if let (Some(arrays), Some(c)) = (arrays, &self.conflict) {
+                conflict::walk_array_input(out, c, T::TABLE, &columns, arrays);
             } else if rows.is_empty() {
                 // Zero rows: a statement that inserts nothing (and returns no rows).
                 out.push(" SELECT ");
@@ -433,6 +447,9 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 });
             }
         }
+        if let Some(c) = &self.conflict {
+            c.walk(out, T::TABLE, TableRef::of::<T>(), &columns);
+        }
         walk_returning(&self.returning, out);
     }
 }
@@ -444,9 +461,26 @@ fn walk_returning(items: &[Node], out: &mut SqlWriter) {
     }
 }
 
+/// PostgreSQL's limit on the parameters of one statement (a 16-bit count in the protocol).
+const MAX_PARAMS: usize = 65_535;
+
 impl<T: Table, R> Statement for Insert<T, R> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
-        Ok(self.to_sql())
+        if let Some(c) = &self.conflict {
+            let (columns, _) = self.effective_rows();
+            c.validate(T::TABLE, &columns)?;
+        }
+        let sql = self.to_sql();
+        if sql.params().len() > MAX_PARAMS {
+            return Err(InvalidStatement {
+                message: format!(
+                    "INSERT INTO \"{}\" has {} parameters, over PostgreSQL's limit of {MAX_PARAMS}: insert fewer rows per statement (an upsert of plain values sends its rows as arrays and has no such limit)",
+                    T::TABLE.name,
+                    sql.params().len()
+                ),
+            });
+        }
+        Ok(sql)
     }
 }
 
@@ -628,6 +662,41 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
         self.inner.returning_model()
     }
 
+    /// `ON CONFLICT (target) ..`; see [`Insert::on_conflict`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::ID, Account::NAME, Account::BALANCE))
+    ///     .values((7_i64, "Ann", 1_i64))
+    ///     .on_conflict(Account::ID)
+    ///     .do_nothing();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES (7, 'Ann', 1) ON CONFLICT ("id") DO NOTHING"#);
+    /// ```
+    pub fn on_conflict<K, I>(self, target: K) -> OnConflict<T, R>
+    where
+        K: ConflictTarget<T, I>,
+    {
+        self.inner.on_conflict(target)
+    }
+
+    /// `ON CONFLICT DO NOTHING` without a target; see [`Insert::on_conflict_do_nothing`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>().columns((Account::NAME, Account::BALANCE)).values(("Ann", 1_i64)).on_conflict_do_nothing();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) ON CONFLICT DO NOTHING"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1) ON CONFLICT DO NOTHING"#);
+    /// ```
+    pub fn on_conflict_do_nothing(self) -> Insert<T, R> {
+        self.inner.on_conflict_do_nothing()
+    }
+
     /// The finished statement.
     ///
     /// ```
@@ -651,7 +720,7 @@ impl<T: Table, C, R> QueryFragment for InsertColumns<T, C, R> {
 
 impl<T: Table, C, R> Statement for InsertColumns<T, C, R> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
-        Ok(self.to_sql())
+        self.inner.compile()
     }
 }
 
