@@ -11,3 +11,4 @@ mod ddl;
 mod runtime;
 mod statements;
 mod support;
+mod upsert;

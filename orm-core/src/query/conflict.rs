@@ -97,8 +97,11 @@
 //!   the same order and do not deadlock each other. `RETURNING` therefore comes in key order,
 //!   not input order: match returned rows by key.
 //!
-//! Rows with SQL expressions among their values (or columns of array type, which `unnest`
-//! would flatten) are sent as `VALUES` instead, without merging.
+//! Rows with SQL expressions among their values, or columns of array type (which `unnest`
+//! would flatten), are sent as `(VALUES ($1::BIGINT, .., 1), ..)` in the same merging
+//! subquery, within the parameter limit. With a key that is not known ([`constraint`] by
+//! name) they are sent as a plain `VALUES` list, and a key repeated in it fails as
+//! PostgreSQL reports it.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -775,9 +778,34 @@ fn array_element_type(table: &TableDef, column: &str) -> Option<String> {
     }
 }
 
-/// The rows of a multi-row upsert as one array per column, when every value is a plain
-/// value and every column fits in an array.
-pub(super) fn array_columns(
+/// How the rows of a multi-row upsert are sent.
+pub(super) enum Input {
+    /// One array per column (`unnest`): every value is a plain value.
+    Arrays(Vec<(String, ParamArray)>),
+    /// `(VALUES ..)` with typed parameters, merged by key (some value is an expression or
+    /// some column is an array).
+    Values(Vec<Vec<Node>>),
+}
+
+/// The input form of a multi-row upsert: arrays when every value is a plain value and
+/// every column fits in an array, else `VALUES` in a merging subquery when the key is
+/// known; `None` for a plain `VALUES` list.
+pub(super) fn input(
+    conflict: &Conflict,
+    table: &TableDef,
+    columns: &[&'static str],
+    rows: &[Vec<Node>],
+) -> Option<Input> {
+    array_columns(table, columns, rows)
+        .map(Input::Arrays)
+        .or_else(|| {
+            conflict
+                .merge_key(table, columns)
+                .map(|_| Input::Values(rows.to_vec()))
+        })
+}
+
+fn array_columns(
     table: &TableDef,
     columns: &[&'static str],
     rows: &[Vec<Node>],
@@ -797,14 +825,15 @@ pub(super) fn array_columns(
     Some(out)
 }
 
-/// ` SELECT [DISTINCT ON (key)] cols FROM unnest($1::t[], ..) WITH ORDINALITY AS
-/// "input"(cols, "__mapped_ord") [ORDER BY key, "__mapped_ord"]`
-pub(super) fn walk_array_input(
+/// ` SELECT [DISTINCT ON (key)] cols FROM <input> AS "input"(cols, "__mapped_ord")
+/// [ORDER BY key, "__mapped_ord"]`, where `<input>` is `unnest($1::t[], ..) WITH ORDINALITY`
+/// or `(VALUES ($1::t, .., 1), ..)`.
+pub(super) fn walk_input(
     out: &mut SqlWriter,
     conflict: &Conflict,
     table: &TableDef,
     columns: &[&'static str],
-    arrays: Vec<(String, ParamArray)>,
+    input: Input,
 ) {
     const ORD: &str = "__mapped_ord";
     let key = conflict.merge_key(table, columns);
@@ -816,16 +845,49 @@ pub(super) fn walk_array_input(
             out.push(") ");
         }
         out.push_list(columns, ", ", |out, c| out.push_ident(c));
-        out.push(" FROM unnest(");
-        let arrays: Vec<Node> = arrays
-            .into_iter()
-            .map(|(ty, values)| Node::TypeCast {
-                expr: Box::new(Node::bind(values)),
-                ty: Cow::Owned(format!("{ty}[]")),
-            })
-            .collect();
-        out.push_list(&arrays, ", ", |out, n| n.walk(out));
-        out.push(") WITH ORDINALITY AS \"input\"(");
+        match input {
+            Input::Arrays(arrays) => {
+                out.push(" FROM unnest(");
+                let arrays: Vec<Node> = arrays
+                    .into_iter()
+                    .map(|(ty, values)| Node::TypeCast {
+                        expr: Box::new(Node::bind(values)),
+                        ty: Cow::Owned(format!("{ty}[]")),
+                    })
+                    .collect();
+                out.push_list(&arrays, ", ", |out, n| n.walk(out));
+                out.push(") WITH ORDINALITY");
+            }
+            Input::Values(rows) => {
+                // Parameters in a VALUES subquery get no type from the INSERT's columns:
+                // each carries its column's type.
+                let types: Vec<Option<Cow<'static, str>>> = columns
+                    .iter()
+                    .map(|c| table.column(c).map(|d| Cow::Owned(d.sql_type.to_sql())))
+                    .collect();
+                out.push(" FROM (VALUES ");
+                let rows: Vec<(usize, Vec<Node>)> = rows.into_iter().enumerate().collect();
+                out.push_list(&rows, ", ", |out, (i, row)| {
+                    out.push("(");
+                    for (cell, ty) in row.iter().zip(&types) {
+                        match (cell, ty) {
+                            (Node::Param(_), Some(ty)) => Node::TypeCast {
+                                expr: Box::new(cell.clone()),
+                                ty: ty.clone(),
+                            }
+                            .walk(out),
+                            _ => cell.walk(out),
+                        }
+                        out.push(", ");
+                    }
+                    // The row's position (our own counter, not a user value).
+                    out.push(&(i + 1).to_string());
+                    out.push(")");
+                });
+                out.push(")");
+            }
+        }
+        out.push(" AS \"input\"(");
         out.push_list(columns, ", ", |out, c| out.push_ident(c));
         out.push(", ");
         out.push_ident(ORD);

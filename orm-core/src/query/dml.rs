@@ -416,17 +416,18 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 out.push(" ");
                 out.push(o);
             }
-            let arrays = match &self.conflict {
-                Some(_) if rows.len() > 1 && query.is_none() => {
-                    conflict::array_columns(T::TABLE, &columns, &rows)
+            // A multi-row upsert goes through a subquery that merges and orders its rows.
+            let input = match &self.conflict {
+                Some(c) if rows.len() > 1 && query.is_none() => {
+                    conflict::input(c, T::TABLE, &columns, &rows).map(|i| (c, i))
                 }
                 _ => None,
             };
             if let Some(q) = query {
                 out.push(" ");
                 q.walk(out);
-            } else if let (Some(arrays), Some(c)) = (arrays, &self.conflict) {
-                conflict::walk_array_input(out, c, T::TABLE, &columns, arrays);
+            } else if let Some((c, input)) = input {
+                conflict::walk_input(out, c, T::TABLE, &columns, input);
             } else if rows.is_empty() {
                 // Zero rows: a statement that inserts nothing (and returns no rows).
                 out.push(" SELECT ");

@@ -721,7 +721,7 @@ fn bulk_upsert_without_a_known_key_is_not_merged() {
 }
 
 #[test]
-fn bulk_upsert_with_expressions_among_values_uses_values() {
+fn bulk_upsert_with_expressions_among_values_merges_values() {
     let q = insert::<Account>()
         .columns((Account::ID, Account::NAME, Account::BALANCE))
         .values((1_i64, "a", 1_i64))
@@ -730,7 +730,17 @@ fn bulk_upsert_with_expressions_among_values_uses_values() {
         .do_nothing();
     assert_eq!(
         s(q),
-        r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES ($1, $2, $3), ($4, lower($5::TEXT), $6) ON CONFLICT ("id") DO NOTHING"#
+        r#"INSERT INTO "accounts" ("id", "name", "balance") SELECT DISTINCT ON ("id") "id", "name", "balance" FROM (VALUES ($1::BIGINT, $2::TEXT, $3::BIGINT, 1), ($4::BIGINT, lower($5::TEXT), $6::BIGINT, 2)) AS "input"("id", "name", "balance", "__mapped_ord") ORDER BY "id", "__mapped_ord" ASC ON CONFLICT ("id") DO NOTHING"#
+    );
+    // Without a known key: a plain VALUES list.
+    let q = insert::<Account>()
+        .columns((Account::ID, Account::NAME, Account::BALANCE))
+        .values((1_i64, "a", 1_i64))
+        .values((2_i64, lower(value::<Text>("B")), 2_i64))
+        .on_conflict_do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES ($1, $2, $3), ($4, lower($5::TEXT), $6) ON CONFLICT DO NOTHING"#
     );
 }
 
