@@ -185,10 +185,13 @@ impl<T: Table, R> Insert<T, R> {
         T: Model,
     {
         self.model_columns();
-        let values = obj.column_values();
-        let row = T::TABLE
-            .insert_columns()
-            .filter_map(|(i, _)| values.get(i).map(|v| Node::Param(v.clone())))
+        // Moves the values of the columns an INSERT writes (bulk upserts push many rows).
+        let row = obj
+            .column_values()
+            .into_iter()
+            .zip(T::TABLE.columns)
+            .filter(|(_, c)| !c.is_server_generated())
+            .map(|(v, _)| Node::Param(v))
             .collect();
         if let InsertSource::Values(rows) = &mut self.source {
             rows.push(row);
@@ -345,22 +348,24 @@ impl<T: Table, R> Insert<T, R> {
         self.retype()
     }
 
-    fn effective_rows(&self) -> (Vec<&'static str>, Vec<Vec<Node>>) {
+    /// The columns and rows as sent: the given ones, `set` columns, and Rust-side defaults.
+    /// Borrows the rows when nothing is added (bulk upserts of many rows).
+    fn effective_rows(&self) -> (Vec<&'static str>, Cow<'_, [Vec<Node>]>) {
         let mut columns = self.columns.clone();
-        let mut rows = match &self.source {
-            InsertSource::Values(rows) => rows.clone(),
-            _ => Vec::new(),
+        let mut rows: Cow<'_, [Vec<Node>]> = match &self.source {
+            InsertSource::Values(rows) => Cow::Borrowed(rows),
+            _ => Cow::Owned(Vec::new()),
         };
         if !self.single.is_empty() {
             if rows.is_empty() && !self.explicit_rows {
                 columns.clear();
-                rows.push(Vec::new());
+                rows.to_mut().push(Vec::new());
             }
             // With model or typed rows, `set` gives that column's value for every row.
             for (name, node) in &self.single {
                 match columns.iter().position(|c| c == name) {
                     Some(i) => {
-                        for row in &mut rows {
+                        for row in rows.to_mut() {
                             if let Some(slot) = row.get_mut(i) {
                                 *slot = node.clone();
                             }
@@ -368,7 +373,7 @@ impl<T: Table, R> Insert<T, R> {
                     }
                     None => {
                         columns.push(name);
-                        for row in &mut rows {
+                        for row in rows.to_mut() {
                             row.push(node.clone());
                         }
                     }
@@ -382,7 +387,7 @@ impl<T: Table, R> Insert<T, R> {
                     && !columns.contains(&col.name)
                 {
                     columns.push(col.name);
-                    for row in &mut rows {
+                    for row in rows.to_mut() {
                         row.push(Node::Param(default()));
                     }
                 }
@@ -394,10 +399,16 @@ impl<T: Table, R> Insert<T, R> {
 
 impl<T: Table, R> QueryFragment for Insert<T, R> {
     fn walk(&self, out: &mut SqlWriter) {
+        let (columns, rows) = self.effective_rows();
+        self.walk_rows(out, &columns, &rows);
+    }
+}
+
+impl<T: Table, R> Insert<T, R> {
+    fn walk_rows(&self, out: &mut SqlWriter, columns: &[&'static str], rows: &[Vec<Node>]) {
         walk_ctes(&self.ctes, false, out);
         out.push("INSERT INTO ");
         TableRef::of::<T>().write(out);
-        let (columns, rows) = self.effective_rows();
         let query = match &self.source {
             InsertSource::Query(q) => Some(q),
             _ => None,
@@ -409,7 +420,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
         } else {
             if !columns.is_empty() {
                 out.push(" (");
-                out.push_list(&columns, ", ", |out, c| out.push_ident(c));
+                out.push_list(columns, ", ", |out, c| out.push_ident(c));
                 out.push(")");
             }
             if let Some(o) = self.overriding {
@@ -419,7 +430,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
             // A multi-row upsert goes through a subquery that merges and orders its rows.
             let input = match &self.conflict {
                 Some(c) if rows.len() > 1 && query.is_none() => {
-                    conflict::input(c, T::TABLE, &columns, &rows).map(|i| (c, i))
+                    conflict::input(c, T::TABLE, columns, rows).map(|i| (c, i))
                 }
                 _ => None,
             };
@@ -427,7 +438,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 out.push(" ");
                 q.walk(out);
             } else if let Some((c, input)) = input {
-                conflict::walk_input(out, c, T::TABLE, &columns, input);
+                conflict::walk_input(out, c, T::TABLE, columns, input);
             } else if rows.is_empty() {
                 // Zero rows: a statement that inserts nothing (and returns no rows).
                 out.push(" SELECT ");
@@ -441,7 +452,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 out.push(&defaults.join(", "));
             } else {
                 out.push(" VALUES ");
-                out.push_list(&rows, ", ", |out, row| {
+                out.push_list(rows, ", ", |out, row| {
                     out.push("(");
                     out.push_list(row, ", ", |out, n| n.walk(out));
                     out.push(")");
@@ -449,7 +460,7 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
             }
         }
         if let Some(c) = &self.conflict {
-            c.walk(out, T::TABLE, TableRef::of::<T>(), &columns);
+            c.walk(out, T::TABLE, TableRef::of::<T>(), columns);
         }
         walk_returning(&self.returning, out);
     }
@@ -467,11 +478,13 @@ const MAX_PARAMS: usize = 65_535;
 
 impl<T: Table, R> Statement for Insert<T, R> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
+        let (columns, rows) = self.effective_rows();
         if let Some(c) = &self.conflict {
-            let (columns, _) = self.effective_rows();
             c.validate(T::TABLE, &columns)?;
         }
-        let sql = self.to_sql();
+        let mut out = SqlWriter::new();
+        self.walk_rows(&mut out, &columns, &rows);
+        let sql = out.finish();
         if sql.params().len() > MAX_PARAMS {
             return Err(InvalidStatement {
                 message: format!(
