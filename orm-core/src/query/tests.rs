@@ -672,7 +672,7 @@ fn bulk_upsert_sends_arrays_and_keeps_the_last_row_per_key() {
         .do_update()
         .set_all_excluded()
         .returning(Account::ID);
-    let sql = q.compile().unwrap();
+    let sql = q.compile().expect("compiles");
     assert_eq!(
         sql.sql(),
         r#"INSERT INTO "accounts" ("owner_id", "name", "balance", "id") SELECT DISTINCT ON ("id") "owner_id", "name", "balance", "id" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "id", "__mapped_ord") ORDER BY "id", "__mapped_ord" DESC ON CONFLICT ("id") DO UPDATE SET "owner_id" = "excluded"."owner_id", "name" = "excluded"."name", "balance" = "excluded"."balance" RETURNING "accounts"."id""#
@@ -753,7 +753,7 @@ fn upserts_that_cannot_run_are_errors() {
         .on_conflict(Account::ID)
         .do_update();
     assert_eq!(
-        q.compile().unwrap_err().message,
+        q.compile().expect_err("refused").message,
         r#"INSERT INTO "accounts" .. ON CONFLICT DO UPDATE sets no column: add `.set(..)` or `.set_all_excluded()`, or use `.do_nothing()`"#
     );
     let q = insert::<Account>()
@@ -763,14 +763,14 @@ fn upserts_that_cannot_run_are_errors() {
         .index_where(Account::OWNER_ID.is_null())
         .do_nothing();
     assert_eq!(
-        q.compile().unwrap_err().message,
+        q.compile().expect_err("refused").message,
         r#"ON CONFLICT target: `index_where` cannot refine `ON CONSTRAINT "accounts_pkey"`: target the index's columns instead"#
     );
     let q = insert::<Owner>()
         .on_conflict(UniqueKey::<Owner>::index(0))
         .do_nothing();
     assert_eq!(
-        q.compile().unwrap_err().message,
+        q.compile().expect_err("refused").message,
         r#"ON CONFLICT target: index 0 of table "owners" is not a unique index"#
     );
 }
@@ -780,9 +780,9 @@ fn too_many_parameters_is_an_error() {
     let rows = accounts(22_000);
     let q = insert::<Account>().models(&rows);
     assert_eq!(
-        q.compile().unwrap_err().message,
+        q.compile().expect_err("refused").message,
         r#"INSERT INTO "accounts" has 66000 parameters, over PostgreSQL's limit of 65535: insert fewer rows per statement (an upsert of plain values sends its rows as arrays and has no such limit)"#
     );
     let q = insert::<Account>().models(&rows).on_conflict_do_nothing();
-    assert_eq!(q.compile().unwrap().params().len(), 3);
+    assert_eq!(q.compile().expect("compiles").params().len(), 3);
 }
