@@ -30,6 +30,7 @@ impl Account {
     pub const OWNER_ID: Column<Account, Nullable<Int8>> = Column::new("owner_id", 1);
     pub const NAME: Column<Account, Text> = Column::new("name", 2);
     pub const BALANCE: Column<Account, Int8> = Column::new("balance", 3);
+    pub const PKEY: crate::query::UniqueKey<Account> = crate::query::UniqueKey::primary_key();
 }
 
 impl Table for Account {
@@ -104,6 +105,7 @@ pub struct Owner {
 impl Owner {
     pub const ID: Column<Owner, Int8> = Column::new("id", 0);
     pub const NAME: Column<Owner, Text> = Column::new("name", 1);
+    pub const PKEY: crate::query::UniqueKey<Owner> = crate::query::UniqueKey::primary_key();
 }
 
 impl Table for Owner {

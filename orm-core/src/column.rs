@@ -46,6 +46,20 @@ impl<T, ST> Column<T, ST> {
 }
 
 impl<T: Table, ST: SqlType> Column<T, ST> {
+    /// `"excluded"."col"`: the value an upsert proposed for this column, in `DO UPDATE`;
+    /// same as [`crate::query::excluded`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let sql = Account::NAME.excluded().into_expr().to_sql();
+    /// assert_eq!(sql.sql(), r#""excluded"."name""#);
+    /// assert!(sql.params().is_empty());
+    /// ```
+    pub const fn excluded(self) -> Column<crate::query::Excluded<T>, ST> {
+        Column::new(self.name, self.index)
+    }
+
     /// The column's metadata.
     pub fn def(&self) -> &'static ColumnDef {
         &T::TABLE.columns[self.index]

@@ -17,4 +17,5 @@ mod statements;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;
+mod upsert;
 mod user_types;

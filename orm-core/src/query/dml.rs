@@ -27,6 +27,7 @@ use crate::scope::{Cons, Nil, NoTable, TablesIn};
 use crate::types::{BoolType, SqlType};
 use crate::writer::{CompiledSql, QueryFragment, SqlWriter};
 
+use super::conflict::{self, Conflict, ConflictTarget, OnConflict};
 use super::select::Cte;
 
 /// Marker: the statement has no RETURNING clause (it reports a row count).
@@ -56,6 +57,8 @@ pub struct Insert<T, R = NoReturning> {
     /// (rather than one row of defaults).
     explicit_rows: bool,
     returning: Vec<Node>,
+    /// `ON CONFLICT ..`
+    pub(super) conflict: Option<Conflict>,
     _marker: PhantomData<fn() -> (T, R)>,
 }
 
@@ -69,6 +72,7 @@ impl<T, R> Clone for Insert<T, R> {
             overriding: self.overriding,
             explicit_rows: self.explicit_rows,
             returning: self.returning.clone(),
+            conflict: self.conflict.clone(),
             _marker: PhantomData,
         }
     }
@@ -108,6 +112,7 @@ pub fn insert<T: Table>() -> Insert<T> {
         overriding: None,
         explicit_rows: false,
         returning: Vec::new(),
+        conflict: None,
         _marker: PhantomData,
     }
 }
@@ -122,6 +127,7 @@ impl<T: Table, R> Insert<T, R> {
             overriding: self.overriding,
             explicit_rows: self.explicit_rows,
             returning: self.returning,
+            conflict: self.conflict,
             _marker: PhantomData,
         }
     }
@@ -179,10 +185,13 @@ impl<T: Table, R> Insert<T, R> {
         T: Model,
     {
         self.model_columns();
-        let values = obj.column_values();
-        let row = T::TABLE
-            .insert_columns()
-            .filter_map(|(i, _)| values.get(i).map(|v| Node::Param(v.clone())))
+        // Moves the values of the columns an INSERT writes (bulk upserts push many rows).
+        let row = obj
+            .column_values()
+            .into_iter()
+            .zip(T::TABLE.columns)
+            .filter(|(_, c)| !c.is_server_generated())
+            .map(|(v, _)| Node::Param(v))
             .collect();
         if let InsertSource::Values(rows) = &mut self.source {
             rows.push(row);
@@ -339,22 +348,24 @@ impl<T: Table, R> Insert<T, R> {
         self.retype()
     }
 
-    fn effective_rows(&self) -> (Vec<&'static str>, Vec<Vec<Node>>) {
+    /// The columns and rows as sent: the given ones, `set` columns, and Rust-side defaults.
+    /// Borrows the rows when nothing is added (bulk upserts of many rows).
+    fn effective_rows(&self) -> (Vec<&'static str>, Cow<'_, [Vec<Node>]>) {
         let mut columns = self.columns.clone();
-        let mut rows = match &self.source {
-            InsertSource::Values(rows) => rows.clone(),
-            _ => Vec::new(),
+        let mut rows: Cow<'_, [Vec<Node>]> = match &self.source {
+            InsertSource::Values(rows) => Cow::Borrowed(rows),
+            _ => Cow::Owned(Vec::new()),
         };
         if !self.single.is_empty() {
             if rows.is_empty() && !self.explicit_rows {
                 columns.clear();
-                rows.push(Vec::new());
+                rows.to_mut().push(Vec::new());
             }
             // With model or typed rows, `set` gives that column's value for every row.
             for (name, node) in &self.single {
                 match columns.iter().position(|c| c == name) {
                     Some(i) => {
-                        for row in &mut rows {
+                        for row in rows.to_mut() {
                             if let Some(slot) = row.get_mut(i) {
                                 *slot = node.clone();
                             }
@@ -362,7 +373,7 @@ impl<T: Table, R> Insert<T, R> {
                     }
                     None => {
                         columns.push(name);
-                        for row in &mut rows {
+                        for row in rows.to_mut() {
                             row.push(node.clone());
                         }
                     }
@@ -376,7 +387,7 @@ impl<T: Table, R> Insert<T, R> {
                     && !columns.contains(&col.name)
                 {
                     columns.push(col.name);
-                    for row in &mut rows {
+                    for row in rows.to_mut() {
                         row.push(Node::Param(default()));
                     }
                 }
@@ -388,10 +399,16 @@ impl<T: Table, R> Insert<T, R> {
 
 impl<T: Table, R> QueryFragment for Insert<T, R> {
     fn walk(&self, out: &mut SqlWriter) {
+        let (columns, rows) = self.effective_rows();
+        self.walk_rows(out, &columns, &rows);
+    }
+}
+
+impl<T: Table, R> Insert<T, R> {
+    fn walk_rows(&self, out: &mut SqlWriter, columns: &[&'static str], rows: &[Vec<Node>]) {
         walk_ctes(&self.ctes, false, out);
         out.push("INSERT INTO ");
         TableRef::of::<T>().write(out);
-        let (columns, rows) = self.effective_rows();
         let query = match &self.source {
             InsertSource::Query(q) => Some(q),
             _ => None,
@@ -403,16 +420,25 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
         } else {
             if !columns.is_empty() {
                 out.push(" (");
-                out.push_list(&columns, ", ", |out, c| out.push_ident(c));
+                out.push_list(columns, ", ", |out, c| out.push_ident(c));
                 out.push(")");
             }
             if let Some(o) = self.overriding {
                 out.push(" ");
                 out.push(o);
             }
+            // A multi-row upsert goes through a subquery that merges and orders its rows.
+            let input = match &self.conflict {
+                Some(c) if rows.len() > 1 && query.is_none() => {
+                    conflict::input(c, T::TABLE, columns, rows).map(|i| (c, i))
+                }
+                _ => None,
+            };
             if let Some(q) = query {
                 out.push(" ");
                 q.walk(out);
+            } else if let Some((c, input)) = input {
+                conflict::walk_input(out, c, T::TABLE, columns, input);
             } else if rows.is_empty() {
                 // Zero rows: a statement that inserts nothing (and returns no rows).
                 out.push(" SELECT ");
@@ -426,12 +452,15 @@ impl<T: Table, R> QueryFragment for Insert<T, R> {
                 out.push(&defaults.join(", "));
             } else {
                 out.push(" VALUES ");
-                out.push_list(&rows, ", ", |out, row| {
+                out.push_list(rows, ", ", |out, row| {
                     out.push("(");
                     out.push_list(row, ", ", |out, n| n.walk(out));
                     out.push(")");
                 });
             }
+        }
+        if let Some(c) = &self.conflict {
+            c.walk(out, T::TABLE, TableRef::of::<T>(), columns);
         }
         walk_returning(&self.returning, out);
     }
@@ -444,9 +473,28 @@ fn walk_returning(items: &[Node], out: &mut SqlWriter) {
     }
 }
 
+/// PostgreSQL's limit on the parameters of one statement (a 16-bit count in the protocol).
+const MAX_PARAMS: usize = 65_535;
+
 impl<T: Table, R> Statement for Insert<T, R> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
-        Ok(self.to_sql())
+        let (columns, rows) = self.effective_rows();
+        if let Some(c) = &self.conflict {
+            c.validate(T::TABLE, &columns)?;
+        }
+        let mut out = SqlWriter::new();
+        self.walk_rows(&mut out, &columns, &rows);
+        let sql = out.finish();
+        if sql.params().len() > MAX_PARAMS {
+            return Err(InvalidStatement {
+                message: format!(
+                    "INSERT INTO \"{}\" has {} parameters, over PostgreSQL's limit of {MAX_PARAMS}: insert fewer rows per statement (an upsert of plain values sends its rows as arrays and has no such limit)",
+                    T::TABLE.name,
+                    sql.params().len()
+                ),
+            });
+        }
+        Ok(sql)
     }
 }
 
@@ -628,6 +676,41 @@ impl<T: Table, C: ColumnList<T>, R> InsertColumns<T, C, R> {
         self.inner.returning_model()
     }
 
+    /// `ON CONFLICT (target) ..`; see [`Insert::on_conflict`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>()
+    ///     .columns((Account::ID, Account::NAME, Account::BALANCE))
+    ///     .values((7_i64, "Ann", 1_i64))
+    ///     .on_conflict(Account::ID)
+    ///     .do_nothing();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES (7, 'Ann', 1) ON CONFLICT ("id") DO NOTHING"#);
+    /// ```
+    pub fn on_conflict<K, I>(self, target: K) -> OnConflict<T, R>
+    where
+        K: ConflictTarget<T, I>,
+    {
+        self.inner.on_conflict(target)
+    }
+
+    /// `ON CONFLICT DO NOTHING` without a target; see [`Insert::on_conflict_do_nothing`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::__doc::*;
+    /// let q = insert::<Account>().columns((Account::NAME, Account::BALANCE)).values(("Ann", 1_i64)).on_conflict_do_nothing();
+    /// let sql = q.to_sql();
+    /// assert_eq!(sql.sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ($1, $2) ON CONFLICT DO NOTHING"#);
+    /// assert_eq!(sql.debug_sql(), r#"INSERT INTO "accounts" ("name", "balance") VALUES ('Ann', 1) ON CONFLICT DO NOTHING"#);
+    /// ```
+    pub fn on_conflict_do_nothing(self) -> Insert<T, R> {
+        self.inner.on_conflict_do_nothing()
+    }
+
     /// The finished statement.
     ///
     /// ```
@@ -651,7 +734,7 @@ impl<T: Table, C, R> QueryFragment for InsertColumns<T, C, R> {
 
 impl<T: Table, C, R> Statement for InsertColumns<T, C, R> {
     fn compile(&self) -> Result<CompiledSql, InvalidStatement> {
-        Ok(self.to_sql())
+        self.inner.compile()
     }
 }
 

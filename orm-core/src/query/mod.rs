@@ -1,5 +1,5 @@
-//! Statement builders: SELECT, INSERT, UPDATE, DELETE (with RETURNING), CTEs and set
-//! operations.
+//! Statement builders: SELECT, INSERT (with ON CONFLICT), UPDATE, DELETE (with RETURNING),
+//! CTEs and set operations.
 
 use std::sync::Arc;
 
@@ -59,9 +59,14 @@ pub trait AnySubQuery {
     fn into_any_fragment(self) -> Arc<dyn QueryFragment + Send + Sync>;
 }
 
+pub mod conflict;
 mod dml;
 mod select;
 
+pub use conflict::{
+    Arbiter, ConflictTarget, DoUpdate, DoUpdateScope, Excluded, NamedConstraint, OnConflict,
+    UniqueKey, constraint, excluded, inserted,
+};
 pub use dml::{
     ColumnList, Delete, Insert, InsertColumns, NoReturning, Returning, RowValues, SelectionFits,
     Update, delete, insert, update,

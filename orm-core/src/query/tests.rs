@@ -650,3 +650,139 @@ fn sql_type_overrides_are_matched_against_the_mapped_type() {
     assert!(!ddl_type_fits(Int8::TYPE, "INTEGER"));
     assert!(!ddl_type_fits(Text::TYPE, "JSONB"));
 }
+
+fn accounts(n: i64) -> Vec<Account> {
+    (0..n)
+        .map(|i| Account {
+            id: i,
+            owner_id: (i % 2 == 0).then_some(i),
+            name: format!("n{i}"),
+            balance: i,
+        })
+        .collect()
+}
+
+#[test]
+fn bulk_upsert_sends_arrays_and_keeps_the_last_row_per_key() {
+    let rows = accounts(3);
+    let q = insert::<Account>()
+        .models(&rows)
+        .set(Account::ID, 9_i64)
+        .on_conflict(Account::ID)
+        .do_update()
+        .set_all_excluded()
+        .returning(Account::ID);
+    let sql = q.compile().expect("compiles");
+    assert_eq!(
+        sql.sql(),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance", "id") SELECT DISTINCT ON ("id") "owner_id", "name", "balance", "id" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "id", "__mapped_ord") ORDER BY "id", "__mapped_ord" DESC ON CONFLICT ("id") DO UPDATE SET "owner_id" = "excluded"."owner_id", "name" = "excluded"."name", "balance" = "excluded"."balance" RETURNING "accounts"."id""#
+    );
+    assert_eq!(sql.params().len(), 4);
+    assert_eq!(
+        sql.debug_sql(),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance", "id") SELECT DISTINCT ON ("id") "owner_id", "name", "balance", "id" FROM unnest('[Some(0), None, Some(2)]'::BIGINT[], '["n0", "n1", "n2"]'::TEXT[], '[0, 1, 2]'::BIGINT[], '[9, 9, 9]'::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "id", "__mapped_ord") ORDER BY "id", "__mapped_ord" DESC ON CONFLICT ("id") DO UPDATE SET "owner_id" = "excluded"."owner_id", "name" = "excluded"."name", "balance" = "excluded"."balance" RETURNING "accounts"."id""#
+    );
+}
+
+#[test]
+fn bulk_do_nothing_keeps_the_first_row_and_nullable_keys_are_never_merged() {
+    let rows = accounts(2);
+    let q = insert::<Account>()
+        .models(&rows)
+        .on_conflict((Account::OWNER_ID, lower(Account::NAME)))
+        .do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT DISTINCT ON ("owner_id", lower("name"), CASE WHEN "owner_id" IS NULL OR lower("name") IS NULL THEN "__mapped_ord" END) "owner_id", "name", "balance" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "__mapped_ord") ORDER BY "owner_id", lower("name"), CASE WHEN "owner_id" IS NULL OR lower("name") IS NULL THEN "__mapped_ord" END, "__mapped_ord" ASC ON CONFLICT ("owner_id", (lower("name"))) DO NOTHING"#
+    );
+}
+
+#[test]
+fn bulk_upsert_without_a_known_key_is_not_merged() {
+    let rows = accounts(2);
+    // A constraint named at run time: its key is unknown.
+    let q = insert::<Account>()
+        .models(&rows)
+        .on_conflict(constraint("accounts_name_key"))
+        .do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "owner_id", "name", "balance" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "__mapped_ord") ON CONFLICT ON CONSTRAINT "accounts_name_key" DO NOTHING"#
+    );
+    // The key column is not written (identity): rows cannot be merged on it.
+    let q = insert::<Account>()
+        .models(&rows)
+        .on_conflict(Account::PKEY)
+        .do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("owner_id", "name", "balance") SELECT "owner_id", "name", "balance" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS "input"("owner_id", "name", "balance", "__mapped_ord") ON CONFLICT ON CONSTRAINT "accounts_pkey" DO NOTHING"#
+    );
+}
+
+#[test]
+fn bulk_upsert_with_expressions_among_values_merges_values() {
+    let q = insert::<Account>()
+        .columns((Account::ID, Account::NAME, Account::BALANCE))
+        .values((1_i64, "a", 1_i64))
+        .values((2_i64, lower(value::<Text>("B")), 2_i64))
+        .on_conflict(Account::ID)
+        .do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("id", "name", "balance") SELECT DISTINCT ON ("id") "id", "name", "balance" FROM (VALUES ($1::BIGINT, $2::TEXT, $3::BIGINT, 1), ($4::BIGINT, lower($5::TEXT), $6::BIGINT, 2)) AS "input"("id", "name", "balance", "__mapped_ord") ORDER BY "id", "__mapped_ord" ASC ON CONFLICT ("id") DO NOTHING"#
+    );
+    // Without a known key: a plain VALUES list.
+    let q = insert::<Account>()
+        .columns((Account::ID, Account::NAME, Account::BALANCE))
+        .values((1_i64, "a", 1_i64))
+        .values((2_i64, lower(value::<Text>("B")), 2_i64))
+        .on_conflict_do_nothing();
+    assert_eq!(
+        s(q),
+        r#"INSERT INTO "accounts" ("id", "name", "balance") VALUES ($1, $2, $3), ($4, lower($5::TEXT), $6) ON CONFLICT DO NOTHING"#
+    );
+}
+
+#[test]
+fn upserts_that_cannot_run_are_errors() {
+    let q = insert::<Account>()
+        .set(Account::ID, 1_i64)
+        .set(Account::NAME, "a")
+        .set(Account::BALANCE, 1_i64)
+        .on_conflict(Account::ID)
+        .do_update();
+    assert_eq!(
+        q.compile().expect_err("refused").message,
+        r#"INSERT INTO "accounts" .. ON CONFLICT DO UPDATE sets no column: add `.set(..)` or `.set_all_excluded()`, or use `.do_nothing()`"#
+    );
+    let q = insert::<Account>()
+        .set(Account::NAME, "a")
+        .set(Account::BALANCE, 1_i64)
+        .on_conflict(Account::PKEY)
+        .index_where(Account::OWNER_ID.is_null())
+        .do_nothing();
+    assert_eq!(
+        q.compile().expect_err("refused").message,
+        r#"ON CONFLICT target: `index_where` cannot refine `ON CONSTRAINT "accounts_pkey"`: target the index's columns instead"#
+    );
+    let q = insert::<Owner>()
+        .on_conflict(UniqueKey::<Owner>::index(0))
+        .do_nothing();
+    assert_eq!(
+        q.compile().expect_err("refused").message,
+        r#"ON CONFLICT target: index 0 of table "owners" is not a unique index"#
+    );
+}
+
+#[test]
+fn too_many_parameters_is_an_error() {
+    let rows = accounts(22_000);
+    let q = insert::<Account>().models(&rows);
+    assert_eq!(
+        q.compile().expect_err("refused").message,
+        r#"INSERT INTO "accounts" has 66000 parameters, over PostgreSQL's limit of 65535: insert fewer rows per statement (an upsert of plain values sends its rows as arrays and has no such limit)"#
+    );
+    let q = insert::<Account>().models(&rows).on_conflict_do_nothing();
+    assert_eq!(q.compile().expect("compiles").params().len(), 3);
+}

@@ -130,11 +130,28 @@ impl<'a> Gen<'a> {
                 #vis const #cident: #krate::column::Column<#ident, #st> = #init;
             }
         });
+        let keys = self.table.keys.iter().map(|k| {
+            let kident = &k.ident;
+            let init = match k.kind {
+                resolve::KeyKind::PrimaryKey => quote!(primary_key()),
+                resolve::KeyKind::Constraint(i) => quote!(constraint(#i)),
+                resolve::KeyKind::Index(i) => quote!(index(#i)),
+            };
+            let doc = format!(
+                "The unique key `{}`, as an `ON CONFLICT` target: `insert::<{}>()..on_conflict({}::{})`.",
+                k.name, ident, ident, k.ident
+            );
+            quote! {
+                #[doc = #doc]
+                #vis const #kident: #krate::query::UniqueKey<#ident> = #krate::query::UniqueKey::#init;
+            }
+        });
         quote! {
             // A model need not use every column const.
             #[allow(dead_code)]
             impl #ident {
                 #(#consts)*
+                #(#keys)*
             }
         }
     }

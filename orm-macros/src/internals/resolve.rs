@@ -27,6 +27,24 @@ pub(crate) struct Table<'a> {
     /// Foreign key type checks: the referencing field's type, the referenced column, and
     /// the first referenced column of the same key (all must be of one table).
     pub(crate) fk_checks: Vec<FkCheck>,
+    /// The `ON CONFLICT` handles of the unique keys (`User::PKEY`, `User::EMAIL_KEY`).
+    pub(crate) keys: Vec<KeyHandle>,
+}
+
+/// A unique key's associated const: `UniqueKey::primary_key()`, `::constraint(i)` or
+/// `::index(i)`.
+pub(crate) struct KeyHandle {
+    pub(crate) ident: Ident,
+    pub(crate) kind: KeyKind,
+    /// The key's PostgreSQL name.
+    pub(crate) name: String,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum KeyKind {
+    PrimaryKey,
+    Constraint(usize),
+    Index(usize),
 }
 
 /// A field that is a column.
@@ -196,9 +214,102 @@ pub(crate) fn resolve<'a>(cx: &Ctxt, cont: &'a Container<'a>) -> Table<'a> {
         indexes,
         sequences,
         fk_checks,
+        keys: Vec::new(),
     };
+    let spans: Vec<(NameTarget, Span)> = slots.iter().map(|s| (s.target, s.key)).collect();
     assign_names(cx, &mut out, slots);
+    out.keys = key_handles(cx, &out, &spans);
     out
+}
+
+/// One const per unique key, named after the key's PostgreSQL name without the `{table}_`
+/// prefix, upper-cased: `users_pkey` → `PKEY`, `users_email_key` → `EMAIL_KEY`. A name that
+/// collides with a column const or another key is an error at the key's attribute.
+fn key_handles(cx: &Ctxt, table: &Table<'_>, spans: &[(NameTarget, Span)]) -> Vec<KeyHandle> {
+    let mut keys: Vec<(KeyKind, String, Span)> = Vec::new();
+    let span_of = |t: NameTarget| {
+        spans
+            .iter()
+            .find(|(s, _)| match (s, t) {
+                (NameTarget::PrimaryKey, NameTarget::PrimaryKey) => true,
+                (NameTarget::Constraint(a), NameTarget::Constraint(b))
+                | (NameTarget::Index(a), NameTarget::Index(b)) => *a == b,
+                _ => false,
+            })
+            .map_or_else(Span::call_site, |(_, span)| *span)
+    };
+    if let Some(pk) = &table.primary_key {
+        keys.push((
+            KeyKind::PrimaryKey,
+            pk.name.clone(),
+            span_of(NameTarget::PrimaryKey),
+        ));
+    }
+    for (i, c) in table.constraints.iter().enumerate() {
+        if let Constraint::Unique { name, .. } = c {
+            keys.push((
+                KeyKind::Constraint(i),
+                name.clone(),
+                span_of(NameTarget::Constraint(i)),
+            ));
+        }
+    }
+    for (i, ix) in table.indexes.iter().enumerate() {
+        if ix.unique {
+            keys.push((
+                KeyKind::Index(i),
+                ix.name.clone(),
+                span_of(NameTarget::Index(i)),
+            ));
+        }
+    }
+    let mut used: HashSet<String> = table
+        .columns
+        .iter()
+        .map(|c| c.const_ident.to_string())
+        .collect();
+    let mut out = Vec::new();
+    for (kind, name, span) in keys {
+        let ident = key_const_name(&table.name, &name);
+        if !used.insert(ident.clone()) {
+            cx.error_at(
+                span,
+                format!(
+                    "the ON CONFLICT handle of key `{name}` would be `{ident}`, which is already a column or key const\nhelp: give the key another name with `name = \"...\"`"
+                ),
+            );
+            continue;
+        }
+        out.push(KeyHandle {
+            ident: Ident::new(&ident, span),
+            kind,
+            name,
+        });
+    }
+    out
+}
+
+/// `users_email_key` of table `users` → `EMAIL_KEY`.
+fn key_const_name(table: &str, name: &str) -> String {
+    let bare = name
+        .strip_prefix(table)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(name);
+    let mut ident: String = bare
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !ident.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        ident.insert_str(0, "KEY_");
+    }
+    ident
 }
 
 struct Resolver<'c, 'a> {
@@ -829,6 +940,15 @@ mod tests {
             e(ElementKind::Expr("upper(a)".into())),
         ];
         assert_eq!(element_names(els.iter()), ["expr", "b", "expr1"]);
+    }
+
+    #[test]
+    fn key_consts_drop_the_table_prefix() {
+        assert_eq!(key_const_name("users", "users_pkey"), "PKEY");
+        assert_eq!(key_const_name("users", "users_email_key"), "EMAIL_KEY");
+        assert_eq!(key_const_name("users", "uq-Email"), "UQ_EMAIL");
+        assert_eq!(key_const_name("users", "users_"), "USERS_");
+        assert_eq!(key_const_name("users", "1st"), "KEY_1ST");
     }
 
     #[test]
