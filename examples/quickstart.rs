@@ -61,7 +61,7 @@ async fn main() -> Result<(), mapped::Error> {
 
     // INSERT .. RETURNING: the identity column comes back from the server.
     let ann: Author = db
-        .fetch_one(
+        .query_one(
             &insert::<Author>()
                 .model(&Author {
                     id: 0,
@@ -72,7 +72,7 @@ async fn main() -> Result<(), mapped::Error> {
         )
         .await?;
     let bob: Author = db
-        .fetch_one(
+        .query_one(
             &insert::<Author>()
                 .set(Author::EMAIL, "bob@example.com")
                 .returning_model(),
@@ -108,7 +108,7 @@ async fn main() -> Result<(), mapped::Error> {
 
     // A join, an aggregate, GROUP BY and ORDER BY, decoded into a tuple.
     let per_author: Vec<(String, i64, Option<i64>)> = db
-        .fetch_all(
+        .query(
             &select_from::<Author>()
                 .inner_join::<Post, _>(Post::AUTHOR_ID.eq(Author::ID))
                 .select((Author::EMAIL, count_star(), sum(Post::LIKES)))
@@ -122,7 +122,7 @@ async fn main() -> Result<(), mapped::Error> {
 
     // Model rows, filtered and ordered.
     let recent: Vec<Post> = db
-        .fetch_all(
+        .query(
             &Post::query()
                 .filter(Post::TITLE.ilike("%typed%").or(Post::LIKES.gt(5)))
                 .order_by(Post::ID.desc())
@@ -138,13 +138,13 @@ async fn main() -> Result<(), mapped::Error> {
 
     // DELETE .. RETURNING; the foreign key cascades to the posts.
     let gone: Vec<i64> = db
-        .fetch_all(
+        .query(
             &delete::<Author>()
                 .filter(Author::ID.eq(bob.id))
                 .returning(Author::ID),
         )
         .await?;
-    let left: i64 = db.fetch_one(&Post::query().count()).await?;
+    let left: i64 = db.query_one(&Post::query().count()).await?;
     println!("deleted authors {gone:?}; {left} posts left");
 
     db.drop_all(&[Author::TABLE, Post::TABLE], true).await?;

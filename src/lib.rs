@@ -21,7 +21,7 @@
 //! let db = Database::embedded().await?;
 //! db.create_all(&[User::TABLE], true).await?;
 //! let users: Vec<User> = db
-//!     .fetch_all(&select_from::<User>().filter(User::EMAIL.ilike("%@example.com")))
+//!     .query(&select_from::<User>().filter(User::EMAIL.ilike("%@example.com")))
 //!     .await?;
 //! # Ok(()) }
 //! ```

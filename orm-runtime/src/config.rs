@@ -464,10 +464,7 @@ impl ConnectConfig {
     /// `Client` works until dropped. For scripts, tests and one-off administration: it is
     /// not pooled. Server notices go to `tracing`, as on the pool's connections.
     pub async fn connect_raw(&self) -> Result<Client, Error> {
-        let (client, connection) = self
-            .connect()
-            .await
-            .map_err(|e| Error::from_driver(e, None))?;
+        let (client, connection) = self.connect().await.map_err(Error::from_connect)?;
         // Driven like the pool's connections: notices go to `tracing`.
         tokio::spawn(crate::pool::drive(connection, None));
         Ok(client)

@@ -8,7 +8,7 @@ use crate::executor::Executor;
 use crate::executor::sealed::{Sealed, Target, Token};
 use crate::options::TransactionOptions;
 use crate::pool::{Object, release};
-use crate::transaction::Transaction;
+use crate::transaction::{Conn, Transaction};
 
 /// A connection borrowed from the pool, in autocommit mode: each statement commits on its
 /// own (which is what `CREATE INDEX CONCURRENTLY`, `VACUUM` and `LISTEN` need). Run
@@ -55,18 +55,50 @@ impl PooledConnection {
         }
     }
 
-    /// Starts a transaction on this connection with the pool's default options, consuming
-    /// it; see [`Transaction`].
-    pub async fn begin(self) -> Result<Transaction, Error> {
+    /// Starts a transaction on this connection, borrowing it, with the pool's default
+    /// options: when the transaction ends, the connection is yours again, with its session
+    /// state (temporary tables, `SET`, advisory locks). See [`Transaction`].
+    ///
+    /// ```no_run
+    /// use orm_runtime::{Database, Executor, Error};
+    ///
+    /// # async fn run(db: Database) -> Result<(), Error> {
+    /// let mut conn = db.connection().await?;
+    /// conn.execute_sql("CREATE TEMP TABLE batch (id BIGINT)").await?;
+    /// let mut tx = conn.transaction().await?;
+    /// tx.execute_sql("INSERT INTO batch VALUES (1)").await?;
+    /// tx.commit().await?;
+    /// conn.execute_sql("DROP TABLE batch").await?; // still the same session
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
+        let options = self.object().shared.options.transaction;
+        self.transaction_with(options).await
+    }
+
+    /// [`transaction`](Self::transaction) with the given options (isolation level, READ
+    /// ONLY, DEFERRABLE).
+    pub async fn transaction_with(
+        &mut self,
+        options: TransactionOptions,
+    ) -> Result<Transaction<'_>, Error> {
+        Transaction::begin_on(Conn::Borrowed(self.object_mut()), options).await
+    }
+
+    /// Starts a transaction that takes this connection with it (back to the pool when the
+    /// transaction ends), with the pool's default options.
+    pub async fn begin(self) -> Result<Transaction<'static>, Error> {
         let options = self.object().shared.options.transaction;
         self.begin_with(options).await
     }
 
-    /// Starts a transaction with the given options (isolation level, READ ONLY,
-    /// DEFERRABLE).
-    pub async fn begin_with(mut self, options: TransactionOptions) -> Result<Transaction, Error> {
+    /// [`begin`](Self::begin) with the given options.
+    pub async fn begin_with(
+        mut self,
+        options: TransactionOptions,
+    ) -> Result<Transaction<'static>, Error> {
         match self.object.take() {
-            Some(object) => Transaction::begin(object, options).await,
+            Some(object) => Transaction::begin_on(Conn::Owned(object), options).await,
             None => unreachable!("a live PooledConnection always holds its connection"),
         }
     }
@@ -93,18 +125,15 @@ impl PooledConnection {
         self.object().cached_statements()
     }
 
-    /// The server process serving this connection (`pg_backend_pid()`), as the client
-    /// learned it at connect time: useful to find it in `pg_stat_activity`.
+    /// The server process serving this connection (`SELECT pg_backend_pid()`): useful to
+    /// find it in `pg_stat_activity` or to cancel or terminate it from elsewhere.
     pub fn backend_pid(&mut self) -> impl Future<Output = Result<i32, Error>> + Send + '_ {
         let target = self.target(Token(()));
         async move {
             let sql =
                 orm_core::query::raw_query::<orm_core::types::Int4>("SELECT pg_backend_pid()");
-            crate::executor::fetch_one::<i32, _>(
-                target,
-                &orm_core::query::Statement::compile(&sql)?,
-            )
-            .await
+            crate::executor::one_row::<i32, _>(target, &orm_core::query::Statement::compile(&sql)?)
+                .await
         }
     }
 }

@@ -136,7 +136,7 @@ impl Database {
 
     /// Takes a connection and starts a transaction on it, with the pool's default
     /// [`TransactionOptions`] ([`DatabaseOptions::transaction`]).
-    pub async fn transaction(&self) -> Result<Transaction, Error> {
+    pub async fn transaction(&self) -> Result<Transaction<'static>, Error> {
         self.connection().await?.begin().await
     }
 
@@ -144,7 +144,7 @@ impl Database {
     pub async fn transaction_with(
         &self,
         options: TransactionOptions,
-    ) -> Result<Transaction, Error> {
+    ) -> Result<Transaction<'static>, Error> {
         self.connection().await?.begin_with(options).await
     }
 
@@ -176,7 +176,7 @@ impl Database {
         mut work: F,
     ) -> Result<T, Error>
     where
-        F: for<'t> FnMut(&'t mut Transaction) -> BoxFuture<'t, Result<T, Error>> + Send,
+        F: for<'t> FnMut(&'t mut Transaction<'static>) -> BoxFuture<'t, Result<T, Error>> + Send,
         T: Send,
     {
         let max = policy.max_attempts.max(1);
@@ -313,8 +313,8 @@ impl Database {
         }
     }
 
-    /// See [`Executor::fetch_all`].
-    pub fn fetch_all<R, Q>(&self, query: &Q) -> impl Future<Output = Result<Vec<R>, Error>> + Send
+    /// See [`Executor::query`].
+    pub fn query<R, Q>(&self, query: &Q) -> impl Future<Output = Result<Vec<R>, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         R: FromRow<Q::Selection>,
@@ -323,12 +323,12 @@ impl Database {
         async move {
             let sql = sql?;
             let mut conn = self.connection().await?;
-            executor::fetch_all::<R, Q::Selection>(conn.target(Token(())), &sql).await
+            executor::all_rows::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }
     }
 
-    /// See [`Executor::fetch_one`].
-    pub fn fetch_one<R, Q>(&self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
+    /// See [`Executor::query_one`].
+    pub fn query_one<R, Q>(&self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         R: FromRow<Q::Selection>,
@@ -337,12 +337,12 @@ impl Database {
         async move {
             let sql = sql?;
             let mut conn = self.connection().await?;
-            executor::fetch_one::<R, Q::Selection>(conn.target(Token(())), &sql).await
+            executor::one_row::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }
     }
 
-    /// See [`Executor::fetch_optional`].
-    pub fn fetch_optional<R, Q>(
+    /// See [`Executor::query_opt`].
+    pub fn query_opt<R, Q>(
         &self,
         query: &Q,
     ) -> impl Future<Output = Result<Option<R>, Error>> + Send
@@ -354,18 +354,18 @@ impl Database {
         async move {
             let sql = sql?;
             let mut conn = self.connection().await?;
-            executor::fetch_optional::<R, Q::Selection>(conn.target(Token(())), &sql).await
+            executor::opt_row::<R, Q::Selection>(conn.target(Token(())), &sql).await
         }
     }
 
-    /// See [`Executor::fetch_scalar`].
-    pub fn fetch_scalar<R, Q>(&self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
+    /// See [`Executor::query_scalar`].
+    pub fn query_scalar<R, Q>(&self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         Q::Selection: SqlType,
         R: FromRow<Q::Selection>,
     {
-        self.fetch_one::<R, Q>(query)
+        self.query_one::<R, Q>(query)
     }
 
     /// See [`Executor::execute_sql`].

@@ -23,7 +23,7 @@ pub enum Error {
     /// A column of a result row did not decode into the Rust type asked for (wrong type,
     /// unexpected NULL, too few columns, invalid bytes); names the column and its index.
     Decode(DecodeError),
-    /// `fetch_one` or `fetch_scalar` got no row.
+    /// `query_one` or `query_scalar` got no row.
     RowNotFound,
     /// `commit()` was called on a transaction in which a statement had failed: the server
     /// rolled the whole transaction back and nothing was written.
@@ -116,6 +116,19 @@ impl Error {
         matches!(self, Error::Pool(e) if e.is_timeout())
     }
 
+    /// Wraps a failure to open a connection: the server's refusal (a wrong password, a
+    /// missing database) is [`Error::Db`], anything else (refused, unreachable, TLS) is
+    /// [`Error::Connection`], never [`Error::ConnectionLost`].
+    pub(crate) fn from_connect(e: tokio_postgres::Error) -> Error {
+        match e.as_db_error() {
+            Some(db) => Error::Db(Box::new(DbError::new(db, None))),
+            None => Error::Connection(DriverError {
+                inner: e,
+                sql: None,
+            }),
+        }
+    }
+
     /// Wraps a driver error; `sql` is the statement that was running, if any.
     pub(crate) fn from_driver(e: tokio_postgres::Error, sql: Option<&str>) -> Error {
         let sql_owned = sql.map(str::to_owned);
@@ -175,11 +188,16 @@ impl From<tokio_postgres::Error> for Error {
     }
 }
 
-/// SQLSTATEs that mean the session is over: class 08 (connection exception) and the 57P0x
-/// operator interventions (admin/crash shutdown, cannot connect now, database dropped).
+/// SQLSTATEs that mean the session is over: class 08 (connection exception), the 57P0x
+/// operator interventions (admin/crash shutdown, cannot connect now, database dropped,
+/// idle session timeout) and 25P03 (idle-in-transaction timeout).
 fn is_connection_loss(code: &SqlState) -> bool {
     let code = code.code();
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "57P04")
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "57P04" | "57P05" | "25P03"
+        )
 }
 
 /// An I/O failure underneath the driver error.

@@ -14,7 +14,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql, Type};
 
 use crate::error::Error;
-use crate::pool::{PgConn, may_be_ddl, may_open_transaction};
+use crate::pool::{PgConn, SqlKind};
 
 pub(crate) mod sealed {
     use crate::pool::PgConn;
@@ -61,6 +61,12 @@ pub(crate) struct TxState {
     pub(crate) savepoints: u32,
     /// Cursors opened so far (for unique names).
     pub(crate) cursors: u32,
+    /// A statement's future was dropped before its result was read: whether it failed (and
+    /// so aborted the transaction) is unknown until the server is asked.
+    pub(crate) uncertain: bool,
+    /// DDL ran in the transaction: its commit makes other connections' cached statements
+    /// stale.
+    pub(crate) ddl: bool,
 }
 
 /// Something statements run on: a [`PooledConnection`](crate::PooledConnection), a
@@ -78,7 +84,7 @@ pub(crate) struct TxState {
 ///
 /// /// Works on a pooled connection and inside a transaction.
 /// async fn overdrawn(ex: &mut impl Executor) -> Result<Vec<Account>, Error> {
-///     ex.fetch_all(&select_from::<Account>().filter(Account::BALANCE.lt(0_i64)))
+///     ex.query(&select_from::<Account>().filter(Account::BALANCE.lt(0_i64)))
 ///         .await
 /// }
 ///
@@ -103,31 +109,31 @@ pub trait Executor: sealed::Sealed + Send {
     }
 
     /// Runs a query and decodes every row into `R`.
-    fn fetch_all<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<Vec<R>, Error>> + Send
+    fn query<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<Vec<R>, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         R: FromRow<Q::Selection>,
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_all::<R, Q::Selection>(target, &sql?).await }
+        async move { all_rows::<R, Q::Selection>(target, &sql?).await }
     }
 
     /// Runs a query and decodes its first row; [`Error::RowNotFound`] when there is none.
     /// Further rows are not read into memory: the first row is decoded as soon as it
     /// arrives and the rest is discarded as the server sends it.
-    fn fetch_one<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
+    fn query_one<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         R: FromRow<Q::Selection>,
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_one::<R, Q::Selection>(target, &sql?).await }
+        async move { one_row::<R, Q::Selection>(target, &sql?).await }
     }
 
-    /// Runs a query and decodes its first row, if any (see [`fetch_one`](Executor::fetch_one)).
-    fn fetch_optional<R, Q>(
+    /// Runs a query and decodes its first row, if any (see [`query_one`](Executor::query_one)).
+    fn query_opt<R, Q>(
         &mut self,
         query: &Q,
     ) -> impl Future<Output = Result<Option<R>, Error>> + Send
@@ -137,18 +143,18 @@ pub trait Executor: sealed::Sealed + Send {
     {
         let sql = query.compile();
         let target = self.target(Token(()));
-        async move { fetch_optional::<R, Q::Selection>(target, &sql?).await }
+        async move { opt_row::<R, Q::Selection>(target, &sql?).await }
     }
 
-    /// [`fetch_one`](Executor::fetch_one) for a query selecting one column (`SELECT count(*)
+    /// [`query_one`](Executor::query_one) for a query selecting one column (`SELECT count(*)
     /// ..`): the selection must be a single SQL type.
-    fn fetch_scalar<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
+    fn query_scalar<R, Q>(&mut self, query: &Q) -> impl Future<Output = Result<R, Error>> + Send
     where
         Q: ReturnsRows + ?Sized,
         Q::Selection: SqlType,
         R: FromRow<Q::Selection>,
     {
-        self.fetch_one::<R, Q>(query)
+        self.query_one::<R, Q>(query)
     }
 
     /// Runs trusted SQL without parameters, possibly several `;`-separated statements, with
@@ -313,22 +319,77 @@ pub(crate) async fn flush_pending(conn: &mut PgConn, tx: &mut TxState) -> Result
     }
 }
 
+/// Prepares a statement's run: sends what a dropped savepoint or borrowed transaction left
+/// pending, and notes whether an earlier statement's future was dropped mid-flight (inside a
+/// transaction its outcome is then unknown: see [`TxState::uncertain`]).
+pub(crate) async fn before(conn: &mut PgConn, tx: Option<&mut TxState>) -> Result<(), Error> {
+    match tx {
+        Some(tx) => {
+            flush_pending(conn, tx).await?;
+            if conn.begin_op() {
+                tx.uncertain = true;
+            }
+        }
+        None => {
+            conn.recover().await?;
+            conn.begin_op();
+        }
+    }
+    Ok(())
+}
+
+/// Records what a finished statement did to the connection's state and wraps its error:
+/// DDL invalidates every connection's cached statements (again at `COMMIT` when in a
+/// transaction); `BEGIN` outside one leaves a transaction to roll back; a failure the
+/// server saw aborts the transaction (an encoding failure never reached it).
+pub(crate) fn after<T>(
+    conn: &mut PgConn,
+    tx: Option<&mut TxState>,
+    kind: SqlKind,
+    sql: &str,
+    result: Result<T, tokio_postgres::Error>,
+) -> Result<T, Error> {
+    conn.end_op();
+    match result {
+        Ok(value) => {
+            if kind.ddl {
+                conn.shared.ddl_ran();
+            }
+            match tx {
+                Some(tx) => tx.ddl |= kind.ddl,
+                None => conn.maybe_in_transaction |= kind.begins,
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let e = Error::from_driver(e, Some(sql));
+            if let Some(tx) = tx
+                && matches!(e, Error::Db(_) | Error::ConnectionLost(_))
+            {
+                tx.failed = true;
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Runs `sql` with its cached prepared statement; when the statement went stale, forgets
 /// it and, outside a transaction, prepares it again and retries once (inside one, the
 /// failure has already aborted the transaction, so retrying cannot help).
 async fn run(target: Target<'_>, sql: &CompiledSql, mode: Mode) -> Result<Outcome, Error> {
     let Target { conn, mut tx } = target;
-    if let Some(tx) = tx.as_deref_mut() {
-        flush_pending(conn, tx).await?;
-    }
+    before(conn, tx.as_deref_mut()).await?;
     let started = Instant::now();
     let params = sql.params_for_driver();
     let mut attempt = 0;
-    conn.in_flight = true;
+    let mut kind = SqlKind::default();
     let result = loop {
         attempt += 1;
         let res = match conn.statement(sql.sql()).await {
-            Ok(stmt) => run_prepared(&conn.client, &stmt, &params, mode).await,
+            Ok((stmt, k)) => {
+                kind = k;
+                run_prepared(&conn.client, &stmt, &params, mode).await
+            }
             Err(e) => Err(e),
         };
         match res {
@@ -342,7 +403,6 @@ async fn run(target: Target<'_>, sql: &CompiledSql, mode: Mode) -> Result<Outcom
             other => break other,
         }
     };
-    conn.in_flight = false;
     log_statement(
         conn,
         sql.sql(),
@@ -351,12 +411,7 @@ async fn run(target: Target<'_>, sql: &CompiledSql, mode: Mode) -> Result<Outcom
         started,
         result.is_ok(),
     );
-    result.map_err(|e| {
-        if let Some(tx) = tx {
-            tx.failed = true;
-        }
-        Error::from_driver(e, Some(sql.sql()))
-    })
+    after(conn, tx, kind, sql.sql(), result)
 }
 
 async fn run_prepared(
@@ -375,14 +430,18 @@ async fn run_prepared(
                 .await?;
             let mut stream = std::pin::pin!(stream);
             let first = stream.try_next().await?;
-            // The rest is discarded by the connection as it arrives; dropping the stream
-            // does not wait for it.
+            // The rest is read to the end without being kept or decoded: an error after
+            // the first row (a division by zero in row 2, a serialization failure) must
+            // not pass for success, and it aborts the statement's work.
+            if first.is_some() {
+                while stream.try_next().await?.is_some() {}
+            }
             Ok(Outcome::Row(first))
         }
     }
 }
 
-pub(crate) async fn fetch_all<R: FromRow<S>, S>(
+pub(crate) async fn all_rows<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<Vec<R>, Error> {
@@ -392,17 +451,17 @@ pub(crate) async fn fetch_all<R: FromRow<S>, S>(
     }
 }
 
-pub(crate) async fn fetch_one<R: FromRow<S>, S>(
+pub(crate) async fn one_row<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<R, Error> {
-    match fetch_optional::<R, S>(target, sql).await? {
+    match opt_row::<R, S>(target, sql).await? {
         Some(row) => Ok(row),
         None => Err(Error::RowNotFound),
     }
 }
 
-pub(crate) async fn fetch_optional<R: FromRow<S>, S>(
+pub(crate) async fn opt_row<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
 ) -> Result<Option<R>, Error> {
@@ -422,28 +481,11 @@ pub(crate) async fn execute(target: Target<'_>, sql: &CompiledSql) -> Result<u64
 /// Runs trusted SQL with the simple query protocol.
 pub(crate) async fn run_batch(target: Target<'_>, sql: &str) -> Result<(), Error> {
     let Target { conn, mut tx } = target;
-    if let Some(tx) = tx.as_deref_mut() {
-        flush_pending(conn, tx).await?;
-    } else {
-        // Raw SQL may open a transaction the runtime does not know about.
-        if may_open_transaction(sql) {
-            conn.maybe_in_transaction = true;
-        }
-    }
-    if may_be_ddl(sql) {
-        conn.shared.ddl_ran();
-    }
+    before(conn, tx.as_deref_mut()).await?;
     let started = Instant::now();
-    conn.in_flight = true;
     let result = conn.client.batch_execute(sql).await;
-    conn.in_flight = false;
     log_statement(conn, sql, &[], None, started, result.is_ok());
-    result.map_err(|e| {
-        if let Some(tx) = tx {
-            tx.failed = true;
-        }
-        Error::from_driver(e, Some(sql))
-    })
+    after(conn, tx, SqlKind::of(sql), sql, result)
 }
 
 pub(crate) fn decode_row<R: FromRow<S>, S>(row: &Row) -> Result<R, Error> {

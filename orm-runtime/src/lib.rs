@@ -10,7 +10,7 @@
 //!   ([`Database::listen`] → [`Listener`]), and creates or drops tables
 //!   ([`Database::create_all`], [`Database::drop_all`]);
 //! - [`Executor`]: what statements run on (`&mut impl Executor` in query code): `execute`,
-//!   `fetch_all`, `fetch_one`, `fetch_optional`, `fetch_scalar`, `execute_sql`, `notify`;
+//!   `query`, `query_one`, `query_opt`, `query_scalar`, `execute_sql`, `notify`;
 //! - [`Error`]: the one error type, with SQLSTATE helpers;
 //! - [`LocalServer`]: a throwaway PostgreSQL for tests and examples
 //!   ([`Database::embedded`] uses it when `DATABASE_URL` is not set).
@@ -43,7 +43,7 @@
 //! let mut tx = db.transaction().await?;
 //! tx.execute_sql("INSERT INTO accounts (name, balance) VALUES ('ada', 100)").await?;
 //! let rich: Vec<Account> = tx
-//!     .fetch_all(&select_from::<Account>().filter(Account::BALANCE.gt(50_i64)))
+//!     .query(&select_from::<Account>().filter(Account::BALANCE.gt(50_i64)))
 //!     .await?;
 //! tx.commit().await?;
 //! # Ok(()) }

@@ -177,11 +177,7 @@ impl Session {
         channels: &BTreeSet<String>,
         notify: mpsc::UnboundedSender<Notification>,
     ) -> Result<Session, Error> {
-        let (client, connection) = shared
-            .config
-            .connect()
-            .await
-            .map_err(|e| Error::from_driver(e, None))?;
+        let (client, connection) = shared.config.connect().await.map_err(Error::from_connect)?;
         let driver = tokio::spawn(drive(connection, Some(notify)));
         crate::pool::run_after_connect(&client, &shared.options).await?;
         if !channels.is_empty() {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -53,7 +54,7 @@ impl managed::Manager for Manager {
             .config
             .connect()
             .await
-            .map_err(|e| Error::from_driver(e, None))?;
+            .map_err(Error::from_connect)?;
         tokio::spawn(drive(connection, None));
         let conn = PgConn::new(client, self.shared.clone());
         run_after_connect(&conn.client, &self.shared.options).await?;
@@ -125,7 +126,7 @@ pub(crate) async fn drive<S, T>(
             }
             Some(Ok(_)) => {}
             Some(Err(e)) => {
-                tracing::debug!(target: "mapped::connection", error = %e, "connection closed with an error");
+                tracing::warn!(target: "mapped::connection", error = %e, "a connection closed with an error");
                 break;
             }
             None => break,
@@ -162,16 +163,64 @@ pub(crate) struct PgConn {
     cache: StatementCache,
     /// The pool's DDL epoch this connection's caches belong to.
     epoch: u64,
-    /// A statement was sent and its result not yet read when its future was dropped: the
-    /// server may still be running it.
+    /// A statement was sent and its result not yet read: set while one runs, and still set
+    /// afterwards when its future was dropped (the server may still be running it).
     pub(crate) in_flight: bool,
-    /// The connection may be inside a transaction the runtime did not open (raw SQL or the
-    /// raw client was used): roll back before reuse.
+    /// The connection may be inside a transaction the runtime did not open (raw SQL such
+    /// as `BEGIN` ran on it): roll back before reuse.
     pub(crate) maybe_in_transaction: bool,
+    /// A borrowed [`Transaction`](crate::Transaction) was dropped without commit or
+    /// rollback: roll back before the connection's next statement.
+    pub(crate) rollback_pending: bool,
     /// The raw client was handed out (through `&self`): it may have opened a transaction.
     pub(crate) raw_client_used: AtomicBool,
     /// The state is unknown (a reset failed): never hand it out again.
     pub(crate) broken: bool,
+}
+
+/// What the runtime learns from a statement's SQL text, computed once per cached statement.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SqlKind {
+    /// DDL (`CREATE`, `ALTER`, `DROP`, `DISCARD`, `DEALLOCATE`): cached statements of every
+    /// connection may have gone stale.
+    pub(crate) ddl: bool,
+    /// Opens a transaction (`BEGIN`, `START TRANSACTION`).
+    pub(crate) begins: bool,
+}
+
+impl SqlKind {
+    /// Looks at the first keyword of each `;`-separated statement. A `;` inside a string
+    /// literal can only add false positives, which cost a cache clear or a `ROLLBACK`.
+    pub(crate) fn of(sql: &str) -> SqlKind {
+        let mut kind = SqlKind::default();
+        for statement in sql.split(';') {
+            let word = first_keyword(statement);
+            let is = |k: &str| word.eq_ignore_ascii_case(k);
+            kind.ddl |=
+                is("CREATE") || is("ALTER") || is("DROP") || is("DISCARD") || is("DEALLOCATE");
+            kind.begins |= is("BEGIN") || is("START");
+        }
+        kind
+    }
+}
+
+/// The first word of a statement, after white space and `--` / `/* */` comments.
+fn first_keyword(statement: &str) -> &str {
+    let mut rest = statement;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    &rest[..end]
 }
 
 impl PgConn {
@@ -185,24 +234,26 @@ impl PgConn {
             epoch,
             in_flight: false,
             maybe_in_transaction: false,
+            rollback_pending: false,
             raw_client_used: AtomicBool::new(false),
             broken: false,
         }
     }
 
-    /// The prepared statement for `sql`: from the cache, or prepared now (and cached when the
-    /// cache is on).
+    /// The prepared statement for `sql` and what kind of SQL it is: from the cache, or
+    /// prepared now (and cached when the cache is on).
     pub(crate) async fn statement(
         &mut self,
         sql: &str,
-    ) -> Result<Statement, tokio_postgres::Error> {
+    ) -> Result<(Statement, SqlKind), tokio_postgres::Error> {
         self.sync_epoch();
-        if let Some(stmt) = self.cache.get(sql) {
-            return Ok(stmt);
+        if let Some(hit) = self.cache.get(sql) {
+            return Ok(hit);
         }
         let stmt = self.client.prepare(sql).await?;
-        self.cache.insert(sql, stmt.clone());
-        Ok(stmt)
+        let kind = SqlKind::of(sql);
+        self.cache.insert(sql, stmt.clone(), kind);
+        Ok((stmt, kind))
     }
 
     /// Forgets the cached statement for `sql` (it went stale).
@@ -229,30 +280,84 @@ impl PgConn {
         }
     }
 
+    /// Marks the start of a statement. Returns whether a previous statement's future was
+    /// dropped before its result was read (its outcome is unknown).
+    pub(crate) fn begin_op(&mut self) -> bool {
+        std::mem::replace(&mut self.in_flight, true)
+    }
+
+    /// Marks the end of a statement (its result was read).
+    pub(crate) fn end_op(&mut self) {
+        self.in_flight = false;
+    }
+
+    /// Before a statement outside a transaction: rolls back what a dropped borrowed
+    /// transaction left open (cancelling a statement it left running).
+    pub(crate) async fn recover(&mut self) -> Result<(), crate::error::Error> {
+        if !self.rollback_pending {
+            return Ok(());
+        }
+        self.cancel_running().await;
+        self.client
+            .batch_execute("ROLLBACK")
+            .await
+            .map_err(|e| crate::error::Error::from_driver(e, Some("ROLLBACK")))?;
+        self.rollback_pending = false;
+        Ok(())
+    }
+
+    /// Cancels the statement a dropped future left running, if any.
+    async fn cancel_running(&mut self) {
+        if self.in_flight {
+            let token = self.client.cancel_token();
+            let _ = token.cancel_query(self.shared.config.tls_connector()).await;
+            // The cancelled statement's error response is drained by the connection.
+            self.in_flight = false;
+        }
+    }
+
     /// Whether the connection must go through a reset before reuse.
     pub(crate) fn needs_reset(&self) -> bool {
         self.in_flight
             || self.maybe_in_transaction
+            || self.rollback_pending
             || self.raw_client_used.load(Ordering::Relaxed)
             || self.shared.options.reset.sql().is_some()
     }
 
     /// Brings a used connection back to a clean state: cancels a statement still running,
-    /// rolls back, runs the reset SQL. Marks it broken when that fails.
+    /// rolls back, runs the reset SQL. Marks it broken when that fails or takes longer
+    /// than the pool's recycle timeout.
     pub(crate) async fn reset(&mut self, rollback: bool) {
-        if self.in_flight {
-            // A cancelled future left a statement running: stop it rather than wait for it.
-            let token = self.client.cancel_token();
-            let _ = token.cancel_query(self.shared.config.tls_connector()).await;
+        let limit = self
+            .shared
+            .options
+            .recycle_timeout
+            .unwrap_or(Duration::from_secs(30));
+        let ok = matches!(
+            tokio::time::timeout(limit, self.reset_inner(rollback)).await,
+            Ok(true)
+        );
+        self.in_flight = false;
+        self.maybe_in_transaction = false;
+        self.rollback_pending = false;
+        self.raw_client_used.store(false, Ordering::Relaxed);
+        if !ok {
+            self.broken = true;
         }
+    }
+
+    async fn reset_inner(&mut self, rollback: bool) -> bool {
         let mut sql = String::new();
         if rollback
             || self.in_flight
             || self.maybe_in_transaction
+            || self.rollback_pending
             || self.raw_client_used.load(Ordering::Relaxed)
         {
             sql.push_str("ROLLBACK");
         }
+        self.cancel_running().await;
         let reset = self.shared.options.reset.sql();
         if let Some(reset) = reset {
             if !sql.is_empty() {
@@ -260,26 +365,18 @@ impl PgConn {
             }
             sql.push_str(reset);
         }
-        let mut ok = true;
-        if !sql.is_empty() {
-            ok = self.client.batch_execute(&sql).await.is_ok();
+        if !sql.is_empty() && self.client.batch_execute(&sql).await.is_err() {
+            return false;
         }
-        if ok && reset.is_some() {
-            if let Some(reset) = reset
-                && drops_statements(reset)
-            {
+        if let Some(reset) = reset {
+            if drops_statements(reset) {
                 self.clear_caches();
             }
-            ok = run_after_connect(&self.client, &self.shared.options)
+            return run_after_connect(&self.client, &self.shared.options)
                 .await
                 .is_ok();
         }
-        self.in_flight = false;
-        self.maybe_in_transaction = false;
-        self.raw_client_used.store(false, Ordering::Relaxed);
-        if !ok {
-            self.broken = true;
-        }
+        true
     }
 }
 
@@ -287,30 +384,6 @@ impl PgConn {
 fn drops_statements(sql: &str) -> bool {
     let upper = sql.to_ascii_uppercase();
     upper.contains("DISCARD ALL") || upper.contains("DISCARD PLANS") || upper.contains("DEALLOCATE")
-}
-
-/// Whether SQL text may be DDL (so caches of statements over changed tables go stale).
-/// Errs on the side of yes: a false positive costs a few re-prepares.
-pub(crate) fn may_be_ddl(sql: &str) -> bool {
-    let upper = sql.to_ascii_uppercase();
-    [
-        "CREATE",
-        "ALTER",
-        "DROP",
-        "TRUNCATE",
-        "COMMENT",
-        "DISCARD",
-        "DEALLOCATE",
-    ]
-    .iter()
-    .any(|k| upper.contains(k))
-}
-
-/// Whether SQL text may open a transaction (`BEGIN`, `START TRANSACTION`). Errs on the side
-/// of yes (a `DO` block's `BEGIN` counts): a false positive costs one `ROLLBACK`.
-pub(crate) fn may_open_transaction(sql: &str) -> bool {
-    let upper = sql.to_ascii_uppercase();
-    upper.contains("BEGIN") || upper.contains("START")
 }
 
 /// Gives a used connection back to the pool: right away when it is clean, after a reset
@@ -354,7 +427,7 @@ pub(crate) fn release(mut object: Object, rollback: bool) {
 struct StatementCache {
     capacity: usize,
     tick: u64,
-    entries: HashMap<Box<str>, (Statement, u64)>,
+    entries: HashMap<Box<str>, (Statement, SqlKind, u64)>,
 }
 
 impl StatementCache {
@@ -366,16 +439,16 @@ impl StatementCache {
         }
     }
 
-    fn get(&mut self, sql: &str) -> Option<Statement> {
+    fn get(&mut self, sql: &str) -> Option<(Statement, SqlKind)> {
         self.tick += 1;
         let tick = self.tick;
-        self.entries.get_mut(sql).map(|(stmt, used)| {
+        self.entries.get_mut(sql).map(|(stmt, kind, used)| {
             *used = tick;
-            stmt.clone()
+            (stmt.clone(), *kind)
         })
     }
 
-    fn insert(&mut self, sql: &str, stmt: Statement) {
+    fn insert(&mut self, sql: &str, stmt: Statement, kind: SqlKind) {
         if self.capacity == 0 {
             return;
         }
@@ -385,7 +458,7 @@ impl StatementCache {
             if let Some(oldest) = self
                 .entries
                 .iter()
-                .min_by_key(|(_, (_, used))| *used)
+                .min_by_key(|(_, (_, _, used))| *used)
                 .map(|(k, _)| k.clone())
             {
                 // Dropping the last handle closes the statement on the server.
@@ -393,7 +466,7 @@ impl StatementCache {
             }
         }
         self.tick += 1;
-        self.entries.insert(sql.into(), (stmt, self.tick));
+        self.entries.insert(sql.into(), (stmt, kind, self.tick));
     }
 
     fn remove(&mut self, sql: &str) {

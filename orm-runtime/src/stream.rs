@@ -13,8 +13,8 @@ use orm_core::writer::{CompiledSql, quote_ident};
 
 use crate::error::Error;
 use crate::executor::sealed::{Target, Token};
-use crate::executor::{TxState, decode_row, flush_pending, log_statement};
-use crate::pool::PgConn;
+use crate::executor::{TxState, after, decode_row, flush_pending, log_statement};
+use crate::pool::{PgConn, SqlKind};
 use crate::transaction::Transaction;
 
 /// An open cursor.
@@ -43,7 +43,9 @@ async fn open(
     let batch = batch.max(1);
     let fetch_sql = format!("FETCH FORWARD {batch} FROM {}", quote_ident(&name));
     let started = Instant::now();
-    conn.in_flight = true;
+    if conn.begin_op() {
+        tx.uncertain = true;
+    }
     // Neither statement is cached: each cursor has its own name.
     let result = async {
         let stmt = conn.client.prepare(&declare).await?;
@@ -51,20 +53,14 @@ async fn open(
         conn.client.prepare(&fetch_sql).await
     }
     .await;
-    conn.in_flight = false;
     log_statement(conn, &declare, sql.params(), None, started, result.is_ok());
-    match result {
-        Ok(fetch) => Ok(Cursor {
-            name,
-            fetch,
-            fetch_sql,
-            batch,
-        }),
-        Err(e) => {
-            tx.failed = true;
-            Err(Error::from_driver(e, Some(&declare)))
-        }
-    }
+    let fetch = after(conn, Some(tx), SqlKind::default(), &declare, result)?;
+    Ok(Cursor {
+        name,
+        fetch,
+        fetch_sql,
+        batch,
+    })
 }
 
 /// Fetches and decodes the next batch, and whether it was the last one (then the cursor
@@ -75,9 +71,10 @@ async fn next_batch<R: FromRow<S>, S>(
     tx: &mut TxState,
 ) -> Result<(Vec<R>, bool), Error> {
     let started = Instant::now();
-    conn.in_flight = true;
+    if conn.begin_op() {
+        tx.uncertain = true;
+    }
     let result = conn.client.query(&cursor.fetch, &[]).await;
-    conn.in_flight = false;
     log_statement(
         conn,
         &cursor.fetch_sql,
@@ -86,10 +83,13 @@ async fn next_batch<R: FromRow<S>, S>(
         started,
         result.is_ok(),
     );
-    let rows = result.map_err(|e| {
-        tx.failed = true;
-        Error::from_driver(e, Some(&cursor.fetch_sql))
-    })?;
+    let rows = after(
+        conn,
+        Some(&mut *tx),
+        SqlKind::default(),
+        &cursor.fetch_sql,
+        result,
+    )?;
     let last = rows.len() < usize::try_from(cursor.batch).unwrap_or(usize::MAX);
     if last {
         let close = format!("CLOSE {}", quote_ident(&cursor.name));
@@ -186,7 +186,7 @@ fn not_in_transaction() -> Error {
 /// Streams in a transaction of its own, committed when the rows run out and rolled back
 /// when the stream is dropped early.
 pub(crate) fn stream_owned<R, S>(
-    begin: impl Future<Output = Result<Transaction, Error>> + Send + 'static,
+    begin: impl Future<Output = Result<Transaction<'static>, Error>> + Send + 'static,
     sql: Result<CompiledSql, InvalidStatement>,
     batch: u32,
 ) -> impl Stream<Item = Result<R, Error>> + Send + 'static
@@ -196,7 +196,7 @@ where
 {
     enum Owned<F> {
         Begin(F, Result<CompiledSql, InvalidStatement>),
-        Open(Box<Transaction>, Cursor),
+        Open(Box<Transaction<'static>>, Cursor),
         Done,
     }
     let steps = futures_util::stream::unfold(
@@ -232,7 +232,7 @@ where
     );
 
     async fn fetch_owned<R: FromRow<S>, S, F>(
-        mut tx: Box<Transaction>,
+        mut tx: Box<Transaction<'static>>,
         cursor: Cursor,
     ) -> Option<(Result<Vec<R>, Error>, Option<Owned<F>>)> {
         let Target {

@@ -33,50 +33,95 @@ use crate::pool::{Object, PgConn, release};
 /// tx.commit().await?;
 /// # Ok(()) }
 /// ```
-pub struct Transaction {
+pub struct Transaction<'c> {
     /// `Some` for the whole life of the value: `commit` and `rollback` consume it, and only
     /// `Drop` takes the connection out.
-    object: Option<Object>,
+    conn: Option<Conn<'c>>,
     state: TxState,
     /// `COMMIT` or `ROLLBACK` finished: nothing left to undo on drop.
     done: bool,
 }
 
-impl Transaction {
-    /// Sends `BEGIN` (with `options`) on `object`.
-    pub(crate) async fn begin(
-        object: Object,
+/// The connection a transaction runs on: its own (from the pool), or borrowed from a
+/// [`PooledConnection`](crate::PooledConnection).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per transaction, moved a handful of times; boxing would add an allocation per BEGIN"
+)]
+pub(crate) enum Conn<'c> {
+    Owned(Object),
+    Borrowed(&'c mut Object),
+}
+
+impl<'c> Transaction<'c> {
+    /// Sends `BEGIN` (with `options`) on the connection.
+    pub(crate) async fn begin_on(
+        conn: Conn<'c>,
         options: TransactionOptions,
-    ) -> Result<Transaction, Error> {
+    ) -> Result<Transaction<'c>, Error> {
         // Built before BEGIN is sent: if this future is dropped midway, Drop rolls back.
         let mut tx = Transaction {
-            object: Some(object),
+            conn: Some(conn),
             state: TxState::default(),
             done: false,
         };
+        // What a dropped borrowed transaction left open is rolled back first.
+        tx.conn().recover().await?;
         let sql = options.begin_sql();
-        run_control(tx.conn(), &sql).await?;
+        let (conn, state) = tx.parts();
+        run_control(conn, state, &sql).await?;
         Ok(tx)
     }
 
     fn conn(&mut self) -> &mut PgConn {
-        match &mut self.object {
-            Some(object) => object,
-            // `object` is only taken in Drop; see the field's doc.
+        match &mut self.conn {
+            Some(Conn::Owned(object)) => object,
+            Some(Conn::Borrowed(object)) => object,
+            // `conn` is only taken in Drop; see the field's doc.
             None => unreachable!("a live Transaction always holds its connection"),
         }
     }
 
+    fn parts(&mut self) -> (&mut PgConn, &mut TxState) {
+        let conn: &mut PgConn = match &mut self.conn {
+            Some(Conn::Owned(object)) => object,
+            Some(Conn::Borrowed(object)) => object,
+            None => unreachable!("a live Transaction always holds its connection"),
+        };
+        (conn, &mut self.state)
+    }
+
     /// Commits. When a statement in the transaction had failed (and was not undone by
     /// rolling back a savepoint), the server has already aborted it: this rolls back and
-    /// returns [`Error::TransactionAborted`].
+    /// returns [`Error::TransactionAborted`]. When a statement's future was dropped before
+    /// its result was read (a timeout around it), the server is asked first whether the
+    /// transaction is still alive, so a failure nobody saw never passes for a commit.
     pub async fn commit(mut self) -> Result<(), Error> {
-        let pending = self.flush().await;
-        if pending.is_err() || self.state.failed {
+        let ok = self.flush().await.is_ok() && self.check_alive().await;
+        if !ok || self.state.failed {
             self.finish("ROLLBACK").await?;
             return Err(Error::TransactionAborted);
         }
-        self.finish("COMMIT").await
+        self.finish("COMMIT").await?;
+        if self.state.ddl {
+            // Other connections may have cached plans between the DDL and its commit.
+            self.conn().shared.ddl_ran();
+        }
+        Ok(())
+    }
+
+    /// After a dropped statement: whether the transaction survived it.
+    async fn check_alive(&mut self) -> bool {
+        let (conn, state) = self.parts();
+        if conn.in_flight {
+            state.uncertain = true;
+        }
+        if !state.uncertain {
+            return true;
+        }
+        let alive = run_control(conn, state, "SELECT 1").await.is_ok();
+        state.uncertain = false;
+        alive
     }
 
     /// Rolls back.
@@ -88,21 +133,18 @@ impl Transaction {
     /// Opens a savepoint: a nested transaction that can be rolled back alone. See
     /// [`Savepoint`].
     pub async fn savepoint(&mut self) -> Result<Savepoint<'_>, Error> {
-        let Some(object) = self.object.as_mut() else {
-            unreachable!("a live Transaction always holds its connection")
-        };
-        Savepoint::open(object, &mut self.state).await
+        let (conn, state) = self.parts();
+        Savepoint::open(conn, state).await
     }
 
     async fn flush(&mut self) -> Result<(), Error> {
-        let Some(object) = self.object.as_mut() else {
-            unreachable!("a live Transaction always holds its connection")
-        };
-        flush_pending(object, &mut self.state).await
+        let (conn, state) = self.parts();
+        flush_pending(conn, state).await
     }
 
     async fn finish(&mut self, sql: &'static str) -> Result<(), Error> {
-        let result = run_control(self.conn(), sql).await;
+        let (conn, state) = self.parts();
+        let result = run_control(conn, state, sql).await;
         // Also on error: a failed COMMIT (a deferred constraint) has ended the transaction,
         // and a lost connection is thrown away by the pool's recycle check.
         self.done = true;
@@ -127,38 +169,43 @@ impl Transaction {
 }
 
 /// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, ..).
-async fn run_control(conn: &mut PgConn, sql: &str) -> Result<(), Error> {
+async fn run_control(conn: &mut PgConn, state: &mut TxState, sql: &str) -> Result<(), Error> {
     let started = Instant::now();
-    conn.in_flight = true;
+    if conn.begin_op() {
+        state.uncertain = true;
+    }
     let result = conn.client.batch_execute(sql).await;
-    conn.in_flight = false;
+    conn.end_op();
     log_statement(conn, sql, &[], None, started, result.is_ok());
     result.map_err(|e| Error::from_driver(e, Some(sql)))
 }
 
-impl Sealed for Transaction {
+impl Sealed for Transaction<'_> {
     fn target(&mut self, _: Token) -> Target<'_> {
+        let (conn, state) = self.parts();
         Target {
-            conn: match &mut self.object {
-                Some(object) => object,
-                None => unreachable!("a live Transaction always holds its connection"),
-            },
-            tx: Some(&mut self.state),
+            conn,
+            tx: Some(state),
         }
     }
 }
 
-impl Executor for Transaction {}
+impl Executor for Transaction<'_> {}
 
-impl Drop for Transaction {
+impl Drop for Transaction<'_> {
     fn drop(&mut self) {
-        if let Some(object) = self.object.take() {
-            release(object, !self.done);
+        match self.conn.take() {
+            Some(Conn::Owned(object)) => release(object, !self.done),
+            // The connection stays with its owner: its next statement rolls back first
+            // (and the pool does, if it goes back first).
+            Some(Conn::Borrowed(object)) if !self.done => object.rollback_pending = true,
+            Some(Conn::Borrowed(_)) => {}
+            None => {}
         }
     }
 }
 
-impl fmt::Debug for Transaction {
+impl fmt::Debug for Transaction<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transaction")
             .field("failed", &self.state.failed)
@@ -204,7 +251,7 @@ impl<'t> Savepoint<'t> {
         state.savepoints += 1;
         let name = format!("mapped_sp_{}", state.savepoints);
         let sql = format!("SAVEPOINT {}", orm_core::writer::quote_ident(&name));
-        if let Err(e) = run_control(conn, &sql).await {
+        if let Err(e) = run_control(conn, state, &sql).await {
             state.failed = true;
             return Err(e);
         }
@@ -235,7 +282,7 @@ impl<'t> Savepoint<'t> {
             orm_core::writer::quote_ident(&self.name)
         );
         self.done = true;
-        let result = run_control(self.conn, &sql).await;
+        let result = run_control(self.conn, self.state, &sql).await;
         if result.is_err() {
             self.state.failed = true;
         }
@@ -252,7 +299,7 @@ impl<'t> Savepoint<'t> {
         self.state.pending.clear();
         self.done = true;
         let sql = rollback_to(&self.name);
-        match run_control(self.conn, &sql).await {
+        match run_control(self.conn, self.state, &sql).await {
             Ok(()) => {
                 self.state.failed = false;
                 Ok(())

@@ -129,7 +129,7 @@ pub struct Booking {
 }
 
 async fn strings(db: &Database, q: RawQuery<Text>) -> Vec<String> {
-    db.fetch_all(&q).await.expect("catalog query")
+    db.query(&q).await.expect("catalog query")
 }
 
 #[tokio::test]
@@ -178,7 +178,7 @@ async fn create_all_matches_the_catalog() {
     );
 
     let seq: Vec<(i64, i64, bool)> = db
-        .fetch_all(&raw_query::<(Int8, Int8, Bool)>(
+        .query(&raw_query::<(Int8, Int8, Bool)>(
             "SELECT start_value, increment_by, cycle FROM pg_sequences WHERE sequencename IN ('ddl_users_id_seq', 'ddl_post_ids') ORDER BY sequencename",
         ))
         .await
@@ -300,7 +300,7 @@ async fn create_all_matches_the_catalog() {
 
     // The sequence-backed key and the cycle of foreign keys work.
     let user: DdlUser = db
-        .fetch_one(
+        .query_one(
             &insert::<DdlUser>()
                 .set(DdlUser::EMAIL, "a@b")
                 .set(DdlUser::BALANCE, rust_decimal::Decimal::new(1234, 2))
@@ -310,7 +310,7 @@ async fn create_all_matches_the_catalog() {
         .unwrap();
     assert_eq!((user.id, user.version, user.double_score), (42, 1, 0));
     let post_id: i64 = db
-        .fetch_one(
+        .query_one(
             &insert::<DdlPost>()
                 .set(DdlPost::USER_ID, user.id)
                 .set(DdlPost::SLUG, "s")
@@ -324,7 +324,7 @@ async fn create_all_matches_the_catalog() {
 
     db.drop_all(&tables, false).await.expect("drop_all");
     let left: i64 = db
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace",
         ))
         .await
@@ -366,10 +366,10 @@ async fn temporary_tables_on_commit() {
     tx.execute(&insert::<ScratchDropped>().set(ScratchDropped::V, 1))
         .await
         .unwrap();
-    let n: i64 = tx.fetch_one(&Scratch::query().count()).await.unwrap();
+    let n: i64 = tx.query_one(&Scratch::query().count()).await.unwrap();
     assert_eq!(n, 1);
     let persistence: String = tx
-        .fetch_one(&raw_query::<Text>(
+        .query_one(&raw_query::<Text>(
             "SELECT relpersistence::text FROM pg_class WHERE oid = 'ddl_scratch'::regclass",
         ))
         .await
@@ -378,10 +378,10 @@ async fn temporary_tables_on_commit() {
     tx.commit().await.unwrap();
 
     // ON COMMIT DELETE ROWS: the table is still there, empty; ON COMMIT DROP: gone.
-    let n: i64 = db.fetch_one(&Scratch::query().count()).await.unwrap();
+    let n: i64 = db.query_one(&Scratch::query().count()).await.unwrap();
     assert_eq!(n, 0);
     let gone: Option<String> = db
-        .fetch_one(&raw_query::<Nullable<Text>>(
+        .query_one(&raw_query::<Nullable<Text>>(
             "SELECT to_regclass('ddl_scratch_dropped')::text",
         ))
         .await
@@ -417,7 +417,7 @@ async fn tablespaces_for_tables_and_indexes() {
         db.execute_sql(&sql).await.unwrap();
         db.create_all(&[Spaced::TABLE], false).await.unwrap();
         let spaces: Vec<String> = db
-            .fetch_all(&raw_query::<Text>(
+            .query(&raw_query::<Text>(
                 "SELECT c.relname || ':' || t.spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
                  WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1",
             ))
@@ -471,7 +471,7 @@ async fn schema_qualified_tables_sequences_and_inheritance_order() {
         .await
         .unwrap();
     let p: SchemaParent = db
-        .fetch_one(
+        .query_one(
             &insert::<SchemaParent>()
                 .model(&SchemaParent {
                     id: 0,
@@ -490,13 +490,13 @@ async fn schema_qualified_tables_sequences_and_inheritance_order() {
     )
     .await
     .unwrap();
-    let n: i64 = db.fetch_one(&SchemaParent::query().count()).await.unwrap();
+    let n: i64 = db.query_one(&SchemaParent::query().count()).await.unwrap();
     assert_eq!(n, 2, "the child row is seen through the parent");
     db.drop_all(&[SchemaChild::TABLE, SchemaParent::TABLE], false)
         .await
         .unwrap();
     let left: i64 = db
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM pg_class WHERE relnamespace = 'ddl_app'::regnamespace",
         ))
         .await

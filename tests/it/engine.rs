@@ -29,7 +29,7 @@ async fn show(ex: &mut impl Executor, setting: &'static str) -> String {
         "work_mem" => "SHOW work_mem",
         other => panic!("add {other} to show()"),
     };
-    ex.fetch_one::<String, _>(&raw_query::<Text>(sql))
+    ex.query_one::<String, _>(&raw_query::<Text>(sql))
         .await
         .unwrap()
 }
@@ -59,7 +59,7 @@ async fn terminate(pid: i32) {
         .await
         .unwrap();
     let killed: bool = admin
-        .fetch_one(
+        .query_one(
             &raw_query::<Bool>("SELECT pg_terminate_backend(")
                 .bind(pid)
                 .sql(")"),
@@ -70,7 +70,7 @@ async fn terminate(pid: i32) {
     // Wait until it is gone, so the client's socket has seen the close.
     for _ in 0..200 {
         let alive: i64 = admin
-            .fetch_one(
+            .query_one(
                 &raw_query::<Int8>("SELECT count(*) FROM pg_stat_activity WHERE pid = ")
                     .bind(pid)
                     .sql(""),
@@ -150,7 +150,7 @@ async fn a_connection_comes_back_rolled_back() {
     let mut conn = db.connection().await.unwrap();
     assert!(!in_transaction(&mut conn).await);
     let n: i64 = conn
-        .fetch_one(&raw_query::<Int8>("SELECT count(*) FROM t"))
+        .query_one(&raw_query::<Int8>("SELECT count(*) FROM t"))
         .await
         .unwrap();
     assert_eq!(n, 0, "the abandoned insert was rolled back");
@@ -182,7 +182,7 @@ async fn clean_reset_discards_session_state_and_reruns_hooks() {
     assert_ne!(show(&mut conn, "work_mem").await, "9MB");
     assert_eq!(show(&mut conn, "statement_timeout").await, "2222ms");
     let scratch: i64 = conn
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM pg_class WHERE relname = 'scratch' AND relpersistence = 't'",
         ))
         .await
@@ -221,14 +221,14 @@ async fn a_connection_killed_in_use_gives_a_clear_error_and_the_pool_recovers() 
     tx.execute_sql("CREATE TEMP TABLE x (n INT)").await.unwrap();
     let pid = {
         let pid: i32 = tx
-            .fetch_one(&raw_query::<Int4>("SELECT pg_backend_pid()"))
+            .query_one(&raw_query::<Int4>("SELECT pg_backend_pid()"))
             .await
             .unwrap();
         pid
     };
     terminate(pid).await;
     let err = tx
-        .fetch_one::<i32, _>(&raw_query::<Int4>("SELECT 1"))
+        .query_one::<i32, _>(&raw_query::<Int4>("SELECT 1"))
         .await
         .unwrap_err();
     assert!(err.is_connection_lost(), "{err:?}");
@@ -333,7 +333,7 @@ async fn count(ex: &mut impl Executor, table: &'static str) -> i64 {
         "t" => "SELECT count(*) FROM t",
         other => panic!("add {other}"),
     };
-    ex.fetch_one(&raw_query::<Int8>(sql)).await.unwrap()
+    ex.query_one(&raw_query::<Int8>(sql)).await.unwrap()
 }
 
 #[tokio::test]
@@ -392,7 +392,7 @@ async fn savepoints_nest_and_roll_back_alone() {
     tx.commit().await.unwrap();
 
     let ns: Vec<i32> = db
-        .fetch_all(&raw_query::<Int4>("SELECT n FROM t ORDER BY n"))
+        .query(&raw_query::<Int4>("SELECT n FROM t ORDER BY n"))
         .await
         .unwrap();
     assert_eq!(ns, [1, 2, 5, 8]);
@@ -423,7 +423,7 @@ async fn autocommit_runs_what_a_transaction_refuses() {
         .await
         .unwrap();
     let indexes: i64 = conn
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM pg_indexes WHERE indexname = 't_n' AND schemaname = current_schema()",
         ))
         .await
@@ -455,7 +455,7 @@ async fn retry_helper_survives_real_serialization_failures() {
                 Box::pin(async move {
                     let attempt = attempts.fetch_add(1, Ordering::SeqCst);
                     let on_call: i64 = tx
-                        .fetch_one(&raw_query::<Int8>(
+                        .query_one(&raw_query::<Int8>(
                             "SELECT count(*) FROM doctors WHERE on_call",
                         ))
                         .await?;
@@ -492,22 +492,47 @@ async fn retry_helper_survives_real_serialization_failures() {
         "one transaction ran twice"
     );
     let on_call: i64 = db
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM doctors WHERE on_call",
         ))
         .await
         .unwrap();
     assert_eq!(on_call, 1);
 
-    // Without retries the failure comes through as a serialization failure.
-    let policy = RetryPolicy::default().max_attempts(1);
+    // Another error is returned at once, however many attempts are allowed.
+    let runs = AtomicU32::new(0);
     let err = db
-        .transaction_with_retry(TransactionOptions::new(), policy, |_tx| {
-            Box::pin(async move { Err::<(), _>(Error::Config("not retryable".into())) })
+        .transaction_with_retry(TransactionOptions::new(), RetryPolicy::default(), |tx| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                tx.execute_sql("SELECT 1 / 0").await?;
+                Ok(())
+            })
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Config(_)));
+    assert_eq!(err.code(), Some(&SqlState::DIVISION_BY_ZERO));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // Serialization failures every time: retried until the attempts run out, then returned.
+    let runs = AtomicU32::new(0);
+    let policy = RetryPolicy::default()
+        .max_attempts(3)
+        .base_delay(Duration::from_millis(1));
+    let err = db
+        .transaction_with_retry(TransactionOptions::new(), policy, |tx| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                tx.execute_sql(
+                    "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap_err();
+    assert!(err.is_serialization_failure(), "{err}");
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -554,7 +579,7 @@ async fn retry_helper_survives_a_real_deadlock() {
         "the deadlock victim ran again"
     );
     let ns: Vec<i32> = db
-        .fetch_all(&raw_query::<Int4>("SELECT n FROM acct ORDER BY id"))
+        .query(&raw_query::<Int4>("SELECT n FROM acct ORDER BY id"))
         .await
         .unwrap();
     assert_eq!(ns, [2, 2], "both transactions committed once");
@@ -590,7 +615,7 @@ async fn a_cancelled_future_never_leaves_a_transaction_in_the_pool() {
     let mut conn = db.connection().await.unwrap();
     assert!(!in_transaction(&mut conn).await);
     let busy: i64 = conn
-        .fetch_one(&raw_query::<Int8>(
+        .query_one(&raw_query::<Int8>(
             "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
         ))
         .await
@@ -642,7 +667,7 @@ async fn stream_uses_a_cursor_inside_the_transaction() {
     }
     // Dropped early: its cursor stays open until the transaction ends.
     let cursors: Vec<String> = tx
-        .fetch_all(&raw_query::<Text>(
+        .query(&raw_query::<Text>(
             "SELECT name FROM pg_cursors WHERE name <> '' ORDER BY name",
         ))
         .await
@@ -684,11 +709,11 @@ async fn statement_cache_is_bounded_and_can_be_off() {
             "SELECT 2" => raw_query::<Int4>("SELECT 2"),
             _ => raw_query::<Int4>("SELECT 3"),
         };
-        conn.fetch_one::<i32, _>(&q).await.unwrap();
+        conn.query_one::<i32, _>(&q).await.unwrap();
     }
     assert_eq!(conn.cached_statements(), 2);
     let prepared: Vec<String> = conn
-        .fetch_all(&raw_query::<Text>(
+        .query(&raw_query::<Text>(
             "SELECT statement FROM pg_prepared_statements ORDER BY statement",
         ))
         .await
@@ -708,14 +733,14 @@ async fn statement_cache_is_bounded_and_can_be_off() {
     let mut conn = db.connection().await.unwrap();
     for _ in 0..3 {
         let n: i32 = conn
-            .fetch_one(&raw_query::<Int4>("SELECT ").bind(5_i32).sql("::int4"))
+            .query_one(&raw_query::<Int4>("SELECT ").bind(5_i32).sql("::int4"))
             .await
             .unwrap();
         assert_eq!(n, 5);
     }
     assert_eq!(conn.cached_statements(), 0);
     let prepared: Vec<String> = conn
-        .fetch_all(&raw_query::<Text>(
+        .query(&raw_query::<Text>(
             "SELECT statement FROM pg_prepared_statements",
         ))
         .await
@@ -735,7 +760,7 @@ async fn ddl_through_the_engine_clears_every_connections_cache() {
     let mut b = db.connection().await.unwrap();
     for conn in [&mut a, &mut b] {
         let one: Vec<i64> = conn
-            .fetch_all(&raw_query::<Int8>("SELECT * FROM s"))
+            .query(&raw_query::<Int8>("SELECT * FROM s"))
             .await
             .unwrap();
         assert_eq!(one, [1]);
@@ -754,7 +779,7 @@ async fn ddl_through_the_engine_clears_every_connections_cache() {
     // before it was used.
     let mut tx = conn.begin().await.unwrap();
     let two: Vec<(i64, String)> = tx
-        .fetch_all(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
+        .query(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
         .await
         .unwrap();
     assert_eq!(two, [(1, "x".to_owned())]);
@@ -768,11 +793,11 @@ async fn ddl_from_elsewhere_is_recovered_from() {
         .await
         .unwrap();
     let schema: String = db
-        .fetch_one(&raw_query::<Text>("SELECT current_schema()::text"))
+        .query_one(&raw_query::<Text>("SELECT current_schema()::text"))
         .await
         .unwrap();
     let q = raw_query::<Int8>("SELECT * FROM s");
-    let one: Vec<i64> = db.fetch_all(&q).await.unwrap();
+    let one: Vec<i64> = db.query(&q).await.unwrap();
     assert_eq!(one, [1]);
     // Another process changes the table.
     let outsider = Database::connect(&server_url().await).await.unwrap();
@@ -781,7 +806,7 @@ async fn ddl_from_elsewhere_is_recovered_from() {
     let alter = format!("ALTER TABLE \"{schema}\".s DROP COLUMN b");
     // Outside a transaction the stale statement is prepared again and retried once.
     let two: Vec<(i64, String)> = db
-        .fetch_all(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
+        .query(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
         .await
         .unwrap();
     assert_eq!(two, [(1, "x".to_owned())]);
@@ -789,14 +814,14 @@ async fn ddl_from_elsewhere_is_recovered_from() {
     // Inside one, the error comes through, and the next transaction works.
     let mut tx = db.transaction().await.unwrap();
     let err = tx
-        .fetch_all::<(i64, String), _>(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
+        .query::<(i64, String), _>(&raw_query::<(Int8, Text)>("SELECT * FROM s"))
         .await;
     match err {
         Err(e) => assert_eq!(e.code(), Some(&SqlState::FEATURE_NOT_SUPPORTED), "{e}"),
         Ok(rows) => panic!("expected a stale plan error, got {rows:?}"),
     }
     drop(tx);
-    let one: Vec<i64> = db.fetch_all(&q).await.unwrap();
+    let one: Vec<i64> = db.query(&q).await.unwrap();
     assert_eq!(one, [1]);
 }
 
@@ -850,7 +875,7 @@ async fn listen_survives_a_killed_connection() {
     let mut listener = db.listen([channel.clone()]).await.unwrap();
     // The listener's backend is the one listening on the channel.
     let pid: i32 = db
-        .fetch_one(
+        .query_one(
             &raw_query::<Int4>(
                 "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND query LIKE '%' || ",
             )
@@ -873,6 +898,33 @@ async fn listen_survives_a_killed_connection() {
         .unwrap()
         .unwrap();
     assert_eq!(n.payload(), "after");
+    // A channel added later is listened to again after the next reconnect too.
+    let later = format!("{channel}_later");
+    listener.listen(&later).await.unwrap();
+    let pid: i32 = db
+        .query_one(
+            &raw_query::<Int4>(
+                "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND query LIKE '%' || ",
+            )
+            .bind(later.clone())
+            .sql(" || '%'"),
+        )
+        .await
+        .unwrap();
+    terminate(pid).await;
+    for _ in 0..500 {
+        if listener.reconnects() > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(listener.reconnects(), 2);
+    db.notify(&later, "later").await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(10), listener.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((n.channel(), n.payload()), (later.as_str(), "later"));
 }
 
 /// A `tracing` subscriber that records every event's level, target and fields.
@@ -929,7 +981,7 @@ async fn notices_and_statements_go_to_tracing() {
         .unwrap();
     let secret = "s3cret-value";
     let _: String = db
-        .fetch_one(
+        .query_one(
             &raw_query::<Text>("SELECT ")
                 .bind(secret.to_owned())
                 .sql("::text"),
@@ -975,7 +1027,7 @@ async fn notices_and_statements_go_to_tracing() {
     )
     .await;
     let _: String = db
-        .fetch_one(
+        .query_one(
             &raw_query::<Text>("SELECT ")
                 .bind(secret.to_owned())
                 .sql("::text"),
@@ -1095,4 +1147,177 @@ async fn pg_environment_variables_take_effect() {
         "child failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_row_is_not_lost() {
+    let db = test_db("late_error").await;
+    db.execute_sql("CREATE TABLE t (n INT)").await.unwrap();
+    let late = raw_query::<Int4>("SELECT 10 / (2 - g) FROM generate_series(1, 3) g");
+    let err = db.query_one::<i32, _>(&late).await.unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::DIVISION_BY_ZERO), "{err}");
+    let mut tx = db.transaction().await.unwrap();
+    tx.execute_sql("INSERT INTO t VALUES (1)").await.unwrap();
+    assert!(tx.query_opt::<i32, _>(&late).await.is_err());
+    assert!(matches!(tx.commit().await, Err(Error::TransactionAborted)));
+}
+
+#[tokio::test]
+async fn an_encoding_error_does_not_abort_the_transaction() {
+    let db = test_db("encode_tx").await;
+    db.execute_sql("CREATE TABLE t (n INT)").await.unwrap();
+    let mut tx = db.transaction().await.unwrap();
+    // A text value where the server expects an integer: refused before it is sent.
+    let bad = raw_query::<()>("INSERT INTO t VALUES (")
+        .bind("one".to_owned())
+        .sql("::int4)");
+    let err = tx.execute(&bad).await.unwrap_err();
+    assert!(matches!(err, Error::Encode(_)), "{err:?}");
+    tx.execute_sql("INSERT INTO t VALUES (2)").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(&mut db.connection().await.unwrap(), "t").await, 1);
+}
+
+#[tokio::test]
+async fn a_statement_dropped_inside_a_transaction_is_checked_at_commit() {
+    let db = test_db("dropped_stmt").await;
+    db.execute_sql("CREATE TABLE t (n INT)").await.unwrap();
+    // The dropped statement fails after its future is gone: commit must not report success.
+    let mut tx = db.transaction().await.unwrap();
+    tx.execute_sql("INSERT INTO t VALUES (1)").await.unwrap();
+    let slow_failure = tx.execute_sql("SELECT pg_sleep(0.3); SELECT 1 / 0");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), slow_failure)
+            .await
+            .is_err()
+    );
+    assert!(matches!(tx.commit().await, Err(Error::TransactionAborted)));
+    assert_eq!(count(&mut db.connection().await.unwrap(), "t").await, 0);
+    // One that succeeds after its future is gone: the commit goes through.
+    let mut tx = db.transaction().await.unwrap();
+    let slow_success = tx.execute_sql("SELECT pg_sleep(0.3); INSERT INTO t VALUES (2)");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), slow_success)
+            .await
+            .is_err()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(count(&mut db.connection().await.unwrap(), "t").await, 1);
+}
+
+#[tokio::test]
+async fn raw_begin_through_a_prepared_statement_is_rolled_back_on_return() {
+    let db = test_db_with("raw_begin", DatabaseOptions::default().max_size(1)).await;
+    db.execute_sql("CREATE TABLE t (n INT)").await.unwrap();
+    {
+        let mut conn = db.connection().await.unwrap();
+        conn.execute(&raw_query::<()>("BEGIN")).await.unwrap();
+        conn.execute(&raw_query::<()>("INSERT INTO t VALUES (1)"))
+            .await
+            .unwrap();
+    }
+    let mut conn = db.connection().await.unwrap();
+    assert!(!in_transaction(&mut conn).await);
+    assert_eq!(count(&mut conn, "t").await, 0);
+}
+
+#[tokio::test]
+async fn a_borrowed_transaction_keeps_the_session() {
+    let db = test_db_with("borrowed_tx", DatabaseOptions::default().max_size(1)).await;
+    let mut conn = db.connection().await.unwrap();
+    conn.execute_sql("CREATE TEMP TABLE t (n INT)")
+        .await
+        .unwrap();
+    let mut tx = conn.transaction().await.unwrap();
+    tx.execute_sql("INSERT INTO t VALUES (1)").await.unwrap();
+    tx.commit().await.unwrap();
+    // Dropped without commit: rolled back before the connection's next statement.
+    {
+        let mut tx = conn.transaction().await.unwrap();
+        tx.execute_sql("INSERT INTO t VALUES (2)").await.unwrap();
+    }
+    assert!(!in_transaction(&mut conn).await);
+    let n: i64 = conn
+        .query_one(&raw_query::<Int8>("SELECT count(*) FROM pg_temp.t"))
+        .await
+        .unwrap();
+    assert_eq!(
+        n, 1,
+        "the temp table lived on; the dropped insert was rolled back"
+    );
+    // Dropped mid-statement: cancelled, then rolled back.
+    {
+        let mut tx = conn.transaction().await.unwrap();
+        let slow = tx.execute_sql("INSERT INTO t VALUES (3); SELECT pg_sleep(30)");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), slow)
+                .await
+                .is_err()
+        );
+    }
+    let mut tx = conn.transaction().await.unwrap();
+    let n: i64 = tx
+        .query_one(&raw_query::<Int8>("SELECT count(*) FROM pg_temp.t"))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_plain_connection_dropped_mid_statement_is_cancelled() {
+    let db = test_db_with(
+        "dropped_conn",
+        DatabaseOptions::default()
+            .max_size(1)
+            .wait_timeout(Some(Duration::from_secs(10))),
+    )
+    .await;
+    {
+        let mut conn = db.connection().await.unwrap();
+        let slow = conn.execute_sql("SELECT pg_sleep(30)");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), slow)
+                .await
+                .is_err()
+        );
+    }
+    // Within the 10 s wait: the sleep was cancelled, not waited out.
+    let mut conn = db.connection().await.unwrap();
+    let n: i32 = conn
+        .query_one(&raw_query::<Int4>("SELECT 7"))
+        .await
+        .unwrap();
+    assert_eq!(n, 7);
+}
+
+#[tokio::test]
+async fn a_failing_reset_throws_the_connection_away() {
+    let db = test_db_with(
+        "reset_fails",
+        DatabaseOptions::default()
+            .max_size(1)
+            .reset_on_return(ResetOnReturn::Custom("SELECT no_such_function()".into())),
+    )
+    .await;
+    let pid = backend_pid(&db).await;
+    // That use was reset with failing SQL: the next one gets a new connection.
+    assert_ne!(backend_pid(&db).await, pid);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connection_error() {
+    // A port nothing listens on: bind one, learn it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = Database::connect(&format!(
+        "postgres://app@127.0.0.1:{port}/app?sslmode=disable"
+    ))
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    assert!(!err.is_connection_lost());
 }

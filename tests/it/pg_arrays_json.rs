@@ -56,7 +56,7 @@ async fn arrays_round_trip_with_nulls_empties_and_dimensions() {
         ))
         .values_iter(rows.clone())
         .returning_model();
-    let back: Vec<Arrays> = db.fetch_all(&q).await.unwrap();
+    let back: Vec<Arrays> = db.query(&q).await.unwrap();
     assert_eq!(back.len(), 3);
     for (b, r) in back.iter().zip(&rows) {
         assert_eq!(
@@ -74,13 +74,13 @@ async fn arrays_round_trip_with_nulls_empties_and_dimensions() {
         cube: Vec::new(),
     };
     let got: Arrays = db
-        .fetch_one(&insert::<Arrays>().model(&m).returning_model())
+        .query_one(&insert::<Arrays>().model(&m).returning_model())
         .await
         .unwrap();
     assert_eq!(got.grid, m.grid);
     assert_eq!(got.maybe, m.maybe);
     let dims: String = db
-        .fetch_one(
+        .query_one(
             &select_from::<Arrays>()
                 .select(raw::<Text>("array_dims(grid)"))
                 .filter(Arrays::ID.eq(got.id)),
@@ -103,7 +103,7 @@ async fn arrays_round_trip_with_nulls_empties_and_dimensions() {
 
     // Too few Vec levels for the column's dimensions is a decode error, not garbage.
     let err = db
-        .fetch_all::<Vec<i32>, _>(
+        .query::<Vec<i32>, _>(
             &select_from::<Arrays>()
                 .select(Arrays::GRID.cast::<Array<Int4>>())
                 .filter(Arrays::ID.eq(back[0].id)),
@@ -133,9 +133,9 @@ async fn array_operators_and_functions() {
             Vec::<Vec<Vec<i16>>>::new(),
         ))
         .returning(Arrays::ID);
-    let id: i64 = db.fetch_one(&q).await.unwrap();
+    let id: i64 = db.query_one(&q).await.unwrap();
     let row: (Option<String>, Option<String>, Vec<String>, Vec<String>) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Arrays>()
                 .select((
                     Arrays::TAGS.at(1),
@@ -150,7 +150,7 @@ async fn array_operators_and_functions() {
     assert_eq!(row, (Some("a".into()), None, s(&["b", "c"]), Vec::new()));
 
     let flags: (bool, bool, bool, bool, bool, bool) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Arrays>()
                 .select((
                     Arrays::TAGS.contains(vec!["a", "c"]),
@@ -174,7 +174,7 @@ async fn array_operators_and_functions() {
         Vec<String>,
         Vec<String>,
     ) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Arrays>()
                 .select((
                     Arrays::TAGS.concat_array(vec!["d"]),
@@ -204,7 +204,7 @@ async fn array_operators_and_functions() {
         String,
         Option<i32>,
     ) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Arrays>()
                 .select((
                     Arrays::TAGS.array_position("b"),
@@ -234,7 +234,7 @@ async fn array_operators_and_functions() {
 
     // An empty array: array_length is NULL, cardinality 0.
     let empty: (Option<i32>, i32) = db
-        .fetch_one(&select((
+        .query_one(&select((
             value::<Array<Text>>(Vec::<String>::new()).array_length(1),
             value::<Array<Text>>(Vec::<String>::new()).cardinality(),
         )))
@@ -244,7 +244,7 @@ async fn array_operators_and_functions() {
 
     // unnest as a column and as a table with ordinality.
     let mut items: Vec<String> = db
-        .fetch_all(
+        .query(
             &select_from::<Arrays>()
                 .select(Arrays::TAGS.unnest())
                 .filter(Arrays::ID.eq(id)),
@@ -258,7 +258,7 @@ async fn array_operators_and_functions() {
         .with_ordinality()
         .alias("u", ["tag", "n"]);
     let rows: Vec<(String, i64)> = db
-        .fetch_all(
+        .query(
             &select_from::<Arrays>()
                 .cross_join_fn(u.clone())
                 .select((u.col::<Text>("tag"), u.col::<Int8>("n")))
@@ -270,7 +270,7 @@ async fn array_operators_and_functions() {
     assert_eq!(rows[0], ("b".to_owned(), 4));
     let lit = unnest_table(array::<Int4, _>([3_i32, 1, 2])).alias("v", ["x"]);
     let xs: Vec<i32> = db
-        .fetch_all(
+        .query(
             &select_from_fn(lit.clone())
                 .select(lit.col::<Int4>("x"))
                 .order_by(lit.col::<Int4>("x")),
@@ -281,7 +281,7 @@ async fn array_operators_and_functions() {
 
     // array_agg with ORDER BY over unnest.
     let agg: Option<Vec<i32>> = db
-        .fetch_one(
+        .query_one(
             &select_from_fn(lit.clone())
                 .select(array_agg(lit.col::<Int4>("x")).order_by(lit.col::<Int4>("x").desc())),
         )
@@ -291,7 +291,7 @@ async fn array_operators_and_functions() {
 
     // A bound 2-D value comes back as it went.
     let m: Vec<Vec<i32>> = db
-        .fetch_one(&select(value::<Array<Array<Int4>>>(vec![
+        .query_one(&select(value::<Array<Array<Int4>>>(vec![
             vec![1_i32, 2],
             vec![3, 4],
         ])))
@@ -337,7 +337,7 @@ async fn json_round_trip_keeps_sql_null_and_json_null_apart() {
         .columns((Doc::BODY, Doc::EXTRA, Doc::TYPED))
         .values_iter(rows.clone())
         .returning_model();
-    let back: Vec<Doc> = db.fetch_all(&q).await.unwrap();
+    let back: Vec<Doc> = db.query(&q).await.unwrap();
     for (b, r) in back.iter().zip(&rows) {
         assert_eq!(b.body, r.0);
         assert_eq!(b.extra, r.1);
@@ -345,7 +345,7 @@ async fn json_round_trip_keeps_sql_null_and_json_null_apart() {
     }
     // On the server: SQL NULL is NULL, JSON null is the JSON value `null`.
     let kinds: Vec<(bool, Option<String>)> = db
-        .fetch_all(
+        .query(
             &select_from::<Doc>()
                 .select((Doc::EXTRA.is_null(), Doc::EXTRA.jsonb_typeof()))
                 .order_by(Doc::ID),
@@ -368,7 +368,7 @@ async fn json_and_jsonb_operators_and_functions() {
     db.create_all(&[Doc::TABLE], false).await.unwrap();
     let body = json!({"name": "Ann", "tags": ["x", "y"], "n": 3, "a": {"b": [10, {"c": "deep"}]}});
     let id: i64 = db
-        .fetch_one(
+        .query_one(
             &insert::<Doc>()
                 .columns((Doc::BODY,))
                 .values((body.clone(),))
@@ -387,7 +387,7 @@ async fn json_and_jsonb_operators_and_functions() {
         Option<String>,
         Option<Value>,
     ) = db
-        .fetch_one(&sel(()).select((
+        .query_one(&sel(()).select((
             Doc::BODY.get("name"),
             Doc::BODY.get("tags").get_index(-1),
             Doc::BODY.get_text("name"),
@@ -407,7 +407,7 @@ async fn json_and_jsonb_operators_and_functions() {
     assert_eq!(row.6, None);
 
     let flags: (bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
-        .fetch_one(&sel(()).select((
+        .query_one(&sel(()).select((
             Doc::BODY.contains(json!({"tags": ["x"]})),
             Doc::BODY.contains(json!({"tags": ["z"]})),
             value::<Jsonb>(json!({"n": 3})).contained_by(Doc::BODY),
@@ -426,7 +426,7 @@ async fn json_and_jsonb_operators_and_functions() {
     );
 
     let row: (Value, Value, Value, Value, Value) = db
-        .fetch_one(
+        .query_one(
             &sel(()).select((
                 Doc::BODY
                     .concat_jsonb(json!({"n": 4, "new": true}))
@@ -453,7 +453,7 @@ async fn json_and_jsonb_operators_and_functions() {
     assert_eq!(row.4, json!([11, {"c": "deep"}]));
 
     let row: (Value, String, i32, Value, Option<Value>, Value) = db
-        .fetch_one(
+        .query_one(
             &sel(()).select((
                 Doc::BODY
                     .jsonb_insert(vec!["tags", "0"], json!("first"))
@@ -483,13 +483,13 @@ async fn json_and_jsonb_operators_and_functions() {
 
     // Set-returning: as a column, and in FROM.
     let items: Vec<Value> = db
-        .fetch_all(&sel(()).select(Doc::BODY.jsonb_path_query("$.tags[*]")))
+        .query(&sel(()).select(Doc::BODY.jsonb_path_query("$.tags[*]")))
         .await
         .unwrap();
     assert_eq!(items, [json!("x"), json!("y")]);
     let each = jsonb_each(Doc::BODY).lateral().alias("e", ["key", "value"]);
     let mut kv: Vec<(String, Value)> = db
-        .fetch_all(
+        .query(
             &select_from::<Doc>()
                 .cross_join_fn(each.clone())
                 .select((each.col::<Text>("key"), each.col::<Jsonb>("value")))
@@ -503,7 +503,7 @@ async fn json_and_jsonb_operators_and_functions() {
     let each_text =
         jsonb_each_text(value::<Jsonb>(json!({"a": "x", "b": null}))).alias("e", ["key", "value"]);
     let kv: Vec<(String, Option<String>)> = db
-        .fetch_all(
+        .query(
             &select_from_fn(each_text.clone())
                 .select((
                     each_text.col::<Text>("key"),
@@ -522,19 +522,19 @@ async fn json_and_jsonb_operators_and_functions() {
     );
     let el = jsonb_array_elements(value::<Jsonb>(json!([1, "two", null]))).alias("e", ["v"]);
     let vs: Vec<Value> = db
-        .fetch_all(&select_from_fn(el.clone()).select(el.col::<Jsonb>("v")))
+        .query(&select_from_fn(el.clone()).select(el.col::<Jsonb>("v")))
         .await
         .unwrap();
     assert_eq!(vs, [json!(1), json!("two"), Value::Null]);
     let el = jsonb_array_elements_text(value::<Jsonb>(json!([1, "two", null]))).alias("e", ["v"]);
     let vs: Vec<Option<String>> = db
-        .fetch_all(&select_from_fn(el.clone()).select(el.col::<Nullable<Text>>("v")))
+        .query(&select_from_fn(el.clone()).select(el.col::<Nullable<Text>>("v")))
         .await
         .unwrap();
     assert_eq!(vs, [Some("1".to_owned()), Some("two".to_owned()), None]);
     let keys = jsonb_object_keys(Doc::BODY).lateral().alias("k", ["key"]);
     let n: Vec<String> = db
-        .fetch_all(
+        .query(
             &select_from::<Doc>()
                 .cross_join_fn(keys.clone())
                 .select(keys.col::<Text>("key"))
@@ -548,7 +548,7 @@ async fn json_and_jsonb_operators_and_functions() {
         .lateral()
         .alias("p", ["v"]);
     let vs: Vec<Value> = db
-        .fetch_all(
+        .query(
             &select_from::<Doc>()
                 .cross_join_fn(pq.clone())
                 .select(pq.col::<Jsonb>("v"))
@@ -560,14 +560,14 @@ async fn json_and_jsonb_operators_and_functions() {
 
     // jsonb_agg with ORDER BY, to_jsonb, a JSONPATH value, and the JSON (not JSONB) type.
     let agg: Option<Value> = db
-        .fetch_one(&select_from_fn(el.clone()).select(
+        .query_one(&select_from_fn(el.clone()).select(
             jsonb_agg(el.col::<Nullable<Text>>("v")).order_by(el.col::<Nullable<Text>>("v").desc()),
         ))
         .await
         .unwrap();
     assert_eq!(agg, Some(json!([null, "two", "1"])));
     let row: (Value, PgJsonPath, Option<Value>, Option<String>) = db
-        .fetch_one(&select((
+        .query_one(&select((
             to_jsonb(value::<Array<Int4>>(vec![1_i32, 2])),
             jsonpath("$.a[*] ? (@ > 1)"),
             value::<Json>(json!({"k": [1, 2]})).get("k").get_index(1),
@@ -582,7 +582,7 @@ async fn json_and_jsonb_operators_and_functions() {
 
     // A bad JSONPATH is a server error, not a panic.
     let err = db
-        .fetch_one::<bool, _>(&sel(()).select(Doc::BODY.path_exists("$.[")))
+        .query_one::<bool, _>(&sel(()).select(Doc::BODY.path_exists("$.[")))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("jsonpath"), "{err}");

@@ -39,7 +39,7 @@ async fn hstore_round_trip_and_operators() {
         (HashMap::new(), None),
     ];
     let back: Vec<Store> = db
-        .fetch_all(
+        .query(
             &insert::<Store>()
                 .columns((Store::ATTRS, Store::MORE))
                 .values_iter(rows.clone())
@@ -65,7 +65,7 @@ async fn hstore_round_trip_and_operators() {
         bool,
         bool,
     ) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Store::ATTRS.get("a"),
             Store::ATTRS.get("b"),
             Store::ATTRS.get_values(vec!["a", "zz", "ключ"]),
@@ -102,7 +102,7 @@ async fn hstore_round_trip_and_operators() {
         HashMap<String, Option<String>>,
         bool,
     ) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Store::ATTRS.concat_hstore(hstore("a", "2")),
             Store::ATTRS.remove_key("a"),
             Store::ATTRS.remove_keys(vec!["a", "b"]),
@@ -131,7 +131,7 @@ async fn hstore_round_trip_and_operators() {
         serde_json::Value,
         HashMap<String, Option<String>>,
     ) = db
-        .fetch_one(&select((
+        .query_one(&select((
             one.clone().akeys(),
             one.clone().avals(),
             one.clone().hstore_to_array(),
@@ -150,23 +150,18 @@ async fn hstore_round_trip_and_operators() {
     assert_eq!(row.5, serde_json::json!({"n": null}));
     assert_eq!(row.6, h(&[("x", Some("1")), ("y", Some("2"))]));
 
-    let mut keys: Vec<String> = db
-        .fetch_all(&sel().select(Store::ATTRS.skeys()))
-        .await
-        .unwrap();
+    let mut keys: Vec<String> = db.query(&sel().select(Store::ATTRS.skeys())).await.unwrap();
     keys.sort();
     assert_eq!(keys, ["a", "b", "ключ"]);
-    let mut vals: Vec<Option<String>> = db
-        .fetch_all(&sel().select(Store::ATTRS.svals()))
-        .await
-        .unwrap();
+    let mut vals: Vec<Option<String>> =
+        db.query(&sel().select(Store::ATTRS.svals())).await.unwrap();
     vals.sort();
     assert_eq!(vals[0], None);
     let e = hstore_each(Store::ATTRS)
         .lateral()
         .alias("e", ["key", "value"]);
     let mut pairs: Vec<(String, Option<String>)> = db
-        .fetch_all(
+        .query(
             &select_from::<Store>()
                 .cross_join_fn(e.clone())
                 .select((e.col::<Text>("key"), e.col::<Nullable<Text>>("value")))
@@ -221,7 +216,7 @@ async fn network_types_round_trip_and_operators() {
     let mut back = Vec::new();
     for host in &hosts {
         back.push(
-            db.fetch_one::<Host, _>(&insert::<Host>().model(host).returning_model())
+            db.query_one::<Host, _>(&insert::<Host>().model(host).returning_model())
                 .await
                 .unwrap(),
         );
@@ -232,7 +227,7 @@ async fn network_types_round_trip_and_operators() {
     let id = back[0].id;
     let sel = || select_from::<Host>().filter(Host::ID.eq(id));
     let row: (bool, bool, bool, bool, bool, bool) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Host::IP.contained_within("192.168.0.0/16".parse::<PgInet>().unwrap()),
             Host::IP.contained_within_or_equals(Host::IP),
             Host::NET.contains_net("192.168.7.0/24".parse::<PgCidr>().unwrap()),
@@ -244,7 +239,7 @@ async fn network_types_round_trip_and_operators() {
         .unwrap();
     assert_eq!(row, (true, true, true, true, true, true));
     let row: (String, i32, PgCidr, PgInet, PgInet, i32, PgInet, String) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Host::IP.host(),
             Host::IP.masklen(),
             Host::IP.network(),
@@ -257,7 +252,7 @@ async fn network_types_round_trip_and_operators() {
         .await
         .unwrap();
     let row2: (PgInet, PgInet, i64, PgInet, PgInet) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Host::IP.add_offset(10_i64),
             Host::IP.sub_offset(5_i64),
             Host::IP.distance("192.168.1.0".parse::<PgInet>().unwrap()),
@@ -281,7 +276,7 @@ async fn network_types_round_trip_and_operators() {
     assert_eq!(row2.3.to_string(), "192.168.0.5");
     assert_eq!(row2.4.to_string(), "63.87.254.250/24");
     let row: (PgMacAddr, PgMacAddr, PgMacAddr, Option<PgMacAddr8>) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             Host::MAC.trunc(),
             Host::MAC.mac_or("00:00:00:00:00:f0".parse::<PgMacAddr>().unwrap()),
             Host::MAC.mac_and(Host::MAC.mac_not()),
@@ -370,7 +365,7 @@ async fn scalar_types_round_trip_with_edge_values() {
     };
     for v in [&base, &edge] {
         let got: Scalars = db
-            .fetch_one(&insert::<Scalars>().model(v).returning_model())
+            .query_one(&insert::<Scalars>().model(v).returning_model())
             .await
             .unwrap();
         assert!(got.f.is_nan() == v.f.is_nan() && (v.f.is_nan() || got.f == v.f));
@@ -391,7 +386,7 @@ async fn scalar_types_round_trip_with_edge_values() {
     }
     // The server agrees with the values it got.
     let texts: (String, String, String, String, String) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Scalars>()
                 .select((
                     Scalars::SPAN.cast::<Text>(),
@@ -413,18 +408,18 @@ async fn scalar_types_round_trip_with_edge_values() {
 
     // `infinity` into a plain chrono type is a clear error, not garbage.
     let err = db
-        .fetch_one::<chrono::NaiveDate, _>(&select(raw::<Date>("'infinity'::date")))
+        .query_one::<chrono::NaiveDate, _>(&select(raw::<Date>("'infinity'::date")))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("value too large"), "{err}");
     let inf: WithInfinity<chrono::NaiveDateTime> = db
-        .fetch_one(&select(raw::<Timestamp>("'-infinity'::timestamp")))
+        .query_one(&select(raw::<Timestamp>("'-infinity'::timestamp")))
         .await
         .unwrap();
     assert_eq!(inf, WithInfinity::NegInfinity);
     // NUMERIC NaN does not fit rust_decimal: an error naming NaN.
     let err = db
-        .fetch_one::<rust_decimal::Decimal, _>(&select(raw::<Numeric>("'NaN'::numeric")))
+        .query_one::<rust_decimal::Decimal, _>(&select(raw::<Numeric>("'NaN'::numeric")))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("NaN"), "{err}");
@@ -440,7 +435,7 @@ async fn scalar_types_round_trip_with_edge_values() {
     assert!(err.to_string().contains("bit string length"), "{err}");
     // The DDL kept precision and scale.
     let ddl: String = db
-        .fetch_one(&select(raw::<Text>(
+        .query_one(&select(raw::<Text>(
             "(SELECT string_agg(format_type(atttypid, atttypmod), ', ' ORDER BY attname) FROM pg_attribute WHERE attrelid = 'scalars'::regclass AND attname IN ('amount', 'ts', 'fixed'))",
         )))
         .await
@@ -448,7 +443,7 @@ async fn scalar_types_round_trip_with_edge_values() {
     assert_eq!(ddl, "numeric(12,2), bit(4), timestamp(3) with time zone");
     // OID, REGCLASS and REGCONFIG: names bound as text, read back as OIDs or text.
     let row: (u32, String, String) = db
-        .fetch_one(&select((
+        .query_one(&select((
             regclass("scalars").cast::<Oid>(),
             regclass("scalars").cast::<Text>(),
             regconfig("english").cast::<Text>(),
@@ -502,7 +497,7 @@ async fn full_text_search_ranks_real_text() {
 
     let q = websearch_to_tsquery("english", "cats");
     let ranked: Vec<(String, f32)> = db
-        .fetch_all(
+        .query(
             &select_from::<Article>()
                 .select((Article::TITLE, ts_rank(doc(), q.clone())))
                 .filter(doc().matches(q.clone()))
@@ -515,7 +510,7 @@ async fn full_text_search_ranks_real_text() {
     assert!(ranked[0].1 > ranked[2].1);
 
     let cd: Vec<String> = db
-        .fetch_all(
+        .query(
             &select_from::<Article>()
                 .select(Article::TITLE)
                 .filter(doc().matches(phraseto_tsquery("english", "fat cat")))
@@ -527,7 +522,7 @@ async fn full_text_search_ranks_real_text() {
 
     let q2 = to_tsquery("english", "cat").tsquery_and(to_tsquery("english", "dog").tsquery_not());
     let mut not_dogs: Vec<String> = db
-        .fetch_all(
+        .query(
             &select_from::<Article>()
                 .select(Article::TITLE)
                 .filter(doc().matches(q2)),
@@ -537,7 +532,7 @@ async fn full_text_search_ranks_real_text() {
     not_dogs.sort();
     assert_eq!(not_dogs, ["Birds", "Cats"]);
     let either: i64 = db
-        .fetch_one(
+        .query_one(
             &select_from::<Article>().select(count_star()).filter(
                 Article::TSV.coalesce(to_tsvector("simple", "")).matches(
                     to_tsquery("english", "fish").tsquery_or(to_tsquery("english", "dog")),
@@ -549,7 +544,7 @@ async fn full_text_search_ranks_real_text() {
     assert_eq!(either, 2);
 
     let head: String = db
-        .fetch_one(
+        .query_one(
             &select_from::<Article>()
                 .select(ts_headline(
                     "english",
@@ -564,7 +559,7 @@ async fn full_text_search_ranks_real_text() {
 
     // The stored tsvector decodes, with weights and positions; `||` shifts positions.
     let v: PgTsVector = db
-        .fetch_one(
+        .query_one(
             &select_from::<Article>()
                 .select(Article::TSV.coalesce(to_tsvector("simple", "")))
                 .filter(Article::TITLE.eq("Fish")),
@@ -574,7 +569,7 @@ async fn full_text_search_ranks_real_text() {
     // "in" is a stop word: it takes position 4 but no lexeme.
     assert_eq!(v.to_string(), "'fish':1A,2A 'river':5A 'swim':3A");
     let joined: PgTsVector = db
-        .fetch_one(&select(
+        .query_one(&select(
             to_tsvector("simple", "a b").concat_tsvector(value::<Tsvector>(v.clone())),
         ))
         .await
@@ -586,7 +581,7 @@ async fn full_text_search_ranks_real_text() {
 
     // The GIN expression index exists and is used for the indexed expression.
     let idx: String = db
-        .fetch_one(
+        .query_one(
             &select_from_name("pg_indexes")
                 .select(raw::<Text>("indexdef"))
                 .filter(raw::<Bool>(
@@ -673,7 +668,7 @@ mod custom {
             aliases: vec![Email("a@x.org".into()), Email("Ä@x.org".into())],
         };
         let back: Person = db
-            .fetch_one(&insert::<Person>().model(&p).returning_model())
+            .query_one(&insert::<Person>().model(&p).returning_model())
             .await
             .unwrap();
         assert_eq!(
@@ -685,7 +680,7 @@ mod custom {
         );
         // CITEXT compares case-insensitively; the value binds as the user's type.
         let found: Vec<i64> = db
-            .fetch_all(
+            .query(
                 &Person::query()
                     .select(Person::ID)
                     .filter(Person::EMAIL.eq(Email("ann@EXAMPLE.com".into())))
@@ -696,7 +691,7 @@ mod custom {
         assert_eq!(found, [back.id]);
         // The codec's own check becomes a decode error naming the column.
         let err = db
-            .fetch_one::<Email, _>(&select(raw::<CiEmail>("'nobody'::citext")))
+            .query_one::<Email, _>(&select(raw::<CiEmail>("'nobody'::citext")))
             .await
             .unwrap_err();
         assert!(

@@ -514,7 +514,7 @@ async fn range_columns_operators_and_exclude_constraint() {
         history: vec![Range::empty(), Range::closed(date(1), date(5)).unwrap()],
     };
     let inserted: Vec<Reservation> = db
-        .fetch_all(
+        .query(
             &insert::<Reservation>()
                 .models([
                     &row(1, slot(0, 4)),
@@ -545,7 +545,7 @@ async fn range_columns_operators_and_exclude_constraint() {
         .select(Reservation::ID)
         .filter(Reservation::DURING.overlaps(slot(3, 5)))
         .order_by(Reservation::ID);
-    let overlapping: Vec<i64> = db.fetch_all(&q).await.unwrap();
+    let overlapping: Vec<i64> = db.query(&q).await.unwrap();
     assert_eq!(
         overlapping,
         [inserted[0].id, inserted[1].id, inserted[2].id]
@@ -555,7 +555,7 @@ async fn range_columns_operators_and_exclude_constraint() {
             .contains_elem(timestamp(5))
             .and(Reservation::ROOM.eq(1)),
     );
-    assert_eq!(db.fetch_all::<i64, _>(&q).await.unwrap(), [inserted[1].id]);
+    assert_eq!(db.query::<i64, _>(&q).await.unwrap(), [inserted[1].id]);
     let q = select_from::<Reservation>()
         .select((
             Reservation::DURING.lower(),
@@ -573,7 +573,7 @@ async fn range_columns_operators_and_exclude_constraint() {
         Range<i32>,
         bool,
         Option<bool>,
-    ) = db.fetch_one(&q).await.unwrap();
+    ) = db.query_one(&q).await.unwrap();
     assert_eq!(lower, Some(timestamp(4)));
     assert!(!upper_inc);
     assert_eq!(union, slot(4, 9));
@@ -587,5 +587,5 @@ async fn range_columns_operators_and_exclude_constraint() {
             .and(Reservation::OPEN.contains_elem(8))
             .and(Reservation::ROOM.eq(1)),
     );
-    assert_eq!(db.fetch_all::<i64, _>(&q).await.unwrap(), [inserted[0].id]);
+    assert_eq!(db.query::<i64, _>(&q).await.unwrap(), [inserted[0].id]);
 }

@@ -54,7 +54,7 @@ async fn local_server_starts_and_answers() {
     if std::env::var_os(DATABASE_URL).is_some_and(|v| !v.is_empty()) {
         // The suite runs against the given server; the local one is not needed.
         let db = Database::connect(&server_url().await).await.unwrap();
-        let one: i32 = db.fetch_scalar(&q::<Int4>("SELECT 1", &[])).await.unwrap();
+        let one: i32 = db.query_scalar(&q::<Int4>("SELECT 1", &[])).await.unwrap();
         assert_eq!(one, 1);
         return;
     }
@@ -69,12 +69,12 @@ async fn local_server_starts_and_answers() {
     assert!(server.dir().join("data").join("PG_VERSION").exists());
     let db = Database::connect(&server.url()).await.unwrap();
     let version: String = db
-        .fetch_scalar(&q::<Text>("SELECT current_setting('server_version')", &[]))
+        .query_scalar(&q::<Text>("SELECT current_setting('server_version')", &[]))
         .await
         .unwrap();
     assert!(!version.is_empty());
     let fsync: String = db
-        .fetch_scalar(&q::<Text>("SELECT current_setting('fsync')", &[]))
+        .query_scalar(&q::<Text>("SELECT current_setting('fsync')", &[]))
         .await
         .unwrap();
     assert_eq!(fsync, "off");
@@ -83,7 +83,7 @@ async fn local_server_starts_and_answers() {
     assert_eq!(again.port(), server.port());
     let embedded = Database::embedded().await.unwrap();
     let port: i32 = embedded
-        .fetch_scalar(&q::<Int4>("SELECT inet_server_port()", &[]))
+        .query_scalar(&q::<Int4>("SELECT inet_server_port()", &[]))
         .await
         .unwrap();
     assert_eq!(port, i32::from(server.port()));
@@ -125,7 +125,7 @@ async fn test_schemas_are_isolated() {
         .await
         .unwrap();
     let missing: bool = b
-        .fetch_scalar(&q::<Bool>("SELECT to_regclass('things') IS NULL", &[]))
+        .query_scalar(&q::<Bool>("SELECT to_regclass('things') IS NULL", &[]))
         .await
         .unwrap();
     assert!(missing, "schema b sees schema a's table");
@@ -133,14 +133,14 @@ async fn test_schemas_are_isolated() {
         .await
         .unwrap();
     let count = |db: Database| async move {
-        db.fetch_scalar::<i64, _>(&q::<Int8>("SELECT count(*) FROM things", &[]))
+        db.query_scalar::<i64, _>(&q::<Int8>("SELECT count(*) FROM things", &[]))
             .await
             .unwrap()
     };
     assert_eq!(count(a.clone()).await, 2);
     assert_eq!(count(b.clone()).await, 1);
     let schema: String = a
-        .fetch_scalar(&q::<Text>("SELECT current_schema()", &[]))
+        .query_scalar(&q::<Text>("SELECT current_schema()", &[]))
         .await
         .unwrap();
     assert!(schema.starts_with("t_isolated_a_"), "{schema}");
@@ -171,7 +171,7 @@ async fn execute_and_fetch_decode_rows() {
     assert_eq!(db.execute(&insert(3, Some("grace"))).await.unwrap(), 1);
 
     let all: Vec<(i64, Option<String>)> = db
-        .fetch_all(&q::<(Int8, Nullable<Text>)>(
+        .query(&q::<(Int8, Nullable<Text>)>(
             "SELECT id, name FROM people ORDER BY id",
             &[],
         ))
@@ -188,11 +188,11 @@ async fn execute_and_fetch_decode_rows() {
 
     let by_id =
         q::<(Int8, Nullable<Text>)>("SELECT id, name FROM people WHERE id = ?", &[p(3_i64)]);
-    let one: (i64, Option<String>) = db.fetch_one(&by_id).await.unwrap();
+    let one: (i64, Option<String>) = db.query_one(&by_id).await.unwrap();
     assert_eq!(one, (3, Some("grace".to_owned())));
 
     let none: Option<(i64, Option<String>)> = db
-        .fetch_optional(&q::<(Int8, Nullable<Text>)>(
+        .query_opt(&q::<(Int8, Nullable<Text>)>(
             "SELECT id, name FROM people WHERE id = ?",
             &[p(99_i64)],
         ))
@@ -201,7 +201,7 @@ async fn execute_and_fetch_decode_rows() {
     assert_eq!(none, None);
 
     let count: i64 = db
-        .fetch_scalar(&q::<Int8>(
+        .query_scalar(&q::<Int8>(
             "SELECT count(*) FROM people WHERE name IS NOT NULL",
             &[],
         ))
@@ -220,7 +220,7 @@ async fn execute_and_fetch_decode_rows() {
         .unwrap();
     assert_eq!(updated, 2);
     let names: Vec<Option<String>> = conn
-        .fetch_all(&q::<Nullable<Text>>(
+        .query(&q::<Nullable<Text>>(
             "SELECT name FROM people ORDER BY id",
             &[],
         ))
@@ -234,7 +234,7 @@ async fn decode_errors_name_the_column() {
     let db = test_db("decode").await;
     // A text column read as BIGINT.
     let err = db
-        .fetch_one::<i64, _>(&q::<Int8>("SELECT 'x'::text AS label", &[]))
+        .query_one::<i64, _>(&q::<Int8>("SELECT 'x'::text AS label", &[]))
         .await
         .unwrap_err();
     let Error::Decode(decode) = &err else {
@@ -247,7 +247,7 @@ async fn decode_errors_name_the_column() {
 
     // NULL into a non-Option.
     let err = db
-        .fetch_one::<(i64, i64), _>(&q::<(Int8, Int8)>(
+        .query_one::<(i64, i64), _>(&q::<(Int8, Int8)>(
             "SELECT 1::int8 AS a, NULL::int8 AS maybe",
             &[],
         ))
@@ -265,7 +265,7 @@ async fn decode_errors_name_the_column() {
 
     // Fewer columns than the Rust type reads.
     let err = db
-        .fetch_one::<(i64, i64), _>(&q::<(Int8, Int8)>("SELECT 1::int8 AS a", &[]))
+        .query_one::<(i64, i64), _>(&q::<(Int8, Int8)>("SELECT 1::int8 AS a", &[]))
         .await
         .unwrap_err();
     assert!(
@@ -332,11 +332,11 @@ async fn unique_violation_reports_sqlstate_table_and_constraint() {
 async fn fetch_one_without_rows_is_row_not_found() {
     let db = people("not_found").await;
     let by_id = q::<Int8>("SELECT id FROM people WHERE id = ?", &[p(1_i64)]);
-    let err = db.fetch_one::<i64, _>(&by_id).await.unwrap_err();
+    let err = db.query_one::<i64, _>(&by_id).await.unwrap_err();
     assert!(matches!(err, Error::RowNotFound), "{err:?}");
-    let err = db.fetch_scalar::<i64, _>(&by_id).await.unwrap_err();
+    let err = db.query_scalar::<i64, _>(&by_id).await.unwrap_err();
     assert!(matches!(err, Error::RowNotFound), "{err:?}");
-    assert_eq!(db.fetch_optional::<i64, _>(&by_id).await.unwrap(), None);
+    assert_eq!(db.query_opt::<i64, _>(&by_id).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -351,25 +351,25 @@ async fn transactions_commit_roll_back_and_roll_back_on_drop() {
 
     let mut tx = db.transaction().await.unwrap();
     tx.execute(&insert(1)).await.unwrap();
-    assert_eq!(tx.fetch_scalar::<i64, _>(&count).await.unwrap(), 1);
+    assert_eq!(tx.query_scalar::<i64, _>(&count).await.unwrap(), 1);
     tx.commit().await.unwrap();
-    assert_eq!(db.fetch_scalar::<i64, _>(&count).await.unwrap(), 1);
+    assert_eq!(db.query_scalar::<i64, _>(&count).await.unwrap(), 1);
 
     let mut tx = db.transaction().await.unwrap();
     tx.execute(&insert(2)).await.unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(db.fetch_scalar::<i64, _>(&count).await.unwrap(), 1);
+    assert_eq!(db.query_scalar::<i64, _>(&count).await.unwrap(), 1);
 
     {
         let mut tx = db.transaction().await.unwrap();
         tx.execute(&insert(3)).await.unwrap();
         // dropped here
     }
-    assert_eq!(db.fetch_scalar::<i64, _>(&count).await.unwrap(), 1);
+    assert_eq!(db.query_scalar::<i64, _>(&count).await.unwrap(), 1);
     // The connection came back outside any transaction: a new statement gets a new
     // transaction with no xid assigned yet.
     let in_tx: bool = db
-        .fetch_scalar(&q::<Bool>(
+        .query_scalar(&q::<Bool>(
             "SELECT pg_current_xact_id_if_assigned() IS NOT NULL",
             &[],
         ))
@@ -384,7 +384,7 @@ async fn transactions_commit_roll_back_and_roll_back_on_drop() {
     assert!(err.is_unique_violation());
     let err = tx.commit().await.unwrap_err();
     assert!(matches!(err, Error::TransactionAborted), "{err:?}");
-    assert_eq!(db.fetch_scalar::<i64, _>(&count).await.unwrap(), 1);
+    assert_eq!(db.query_scalar::<i64, _>(&count).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -412,7 +412,7 @@ async fn generic_code_runs_on_connections_and_transactions() {
     .await
     .unwrap();
     let sum: i64 = db
-        .fetch_scalar(&q::<Int8>("SELECT sum(n)::int8 FROM items", &[]))
+        .query_scalar(&q::<Int8>("SELECT sum(n)::int8 FROM items", &[]))
         .await
         .unwrap();
     assert_eq!(sum, 6);
@@ -426,7 +426,7 @@ async fn stale_cached_statement_is_prepared_again() {
         .unwrap();
     let mut conn = db.connection().await.unwrap();
     let one: Vec<i64> = conn
-        .fetch_all(&q::<Int8>("SELECT * FROM s", &[]))
+        .query(&q::<Int8>("SELECT * FROM s", &[]))
         .await
         .unwrap();
     assert_eq!(one, [1]);
@@ -435,7 +435,7 @@ async fn stale_cached_statement_is_prepared_again() {
         .await
         .unwrap();
     let two: Vec<(i64, String)> = conn
-        .fetch_all(&q::<(Int8, Text)>("SELECT * FROM s", &[]))
+        .query(&q::<(Int8, Text)>("SELECT * FROM s", &[]))
         .await
         .unwrap();
     assert_eq!(two, [(1, "x".to_owned())]);
@@ -452,7 +452,7 @@ async fn driver_and_pool_errors() {
     )
     .await;
     let err = db
-        .fetch_one::<i64, _>(&q::<Int8>("SELECT ?::int8", &[p("not a number")]))
+        .query_one::<i64, _>(&q::<Int8>("SELECT ?::int8", &[p("not a number")]))
         .await
         .unwrap_err();
     assert!(
@@ -567,7 +567,7 @@ async fn create_all_and_drop_all() {
     assert_eq!(err.code(), Some(&SqlState::DUPLICATE_TABLE), "{err:?}");
 
     let columns: Vec<(String, String, bool)> = db
-        .fetch_all(&q::<(Text, Text, Bool)>(
+        .query(&q::<(Text, Text, Bool)>(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull \
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
              WHERE c.relname = 'authors' AND c.relnamespace = current_schema()::regnamespace \
@@ -585,7 +585,7 @@ async fn create_all_and_drop_all() {
         ]
     );
     let identity: String = db
-        .fetch_scalar(&q::<Text>(
+        .query_scalar(&q::<Text>(
             "SELECT attidentity::text FROM pg_attribute \
              WHERE attrelid = 'authors'::regclass AND attname = 'id'",
             &[],
@@ -594,7 +594,7 @@ async fn create_all_and_drop_all() {
         .unwrap();
     assert_eq!(identity, "d");
     let constraints: Vec<(String, String)> = db
-        .fetch_all(&q::<(Text, Text)>(
+        .query(&q::<(Text, Text)>(
             "SELECT conname::text, contype::text FROM pg_constraint \
              WHERE conrelid = 'authors'::regclass ORDER BY conname",
             &[],
@@ -609,7 +609,7 @@ async fn create_all_and_drop_all() {
         ]
     );
     let indexes: Vec<(String, bool)> = db
-        .fetch_all(&q::<(Text, Bool)>(
+        .query(&q::<(Text, Bool)>(
             "SELECT c.relname::text, i.indisvalid FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indexrelid \
              WHERE i.indrelid = 'authors'::regclass ORDER BY 1",
@@ -629,7 +629,7 @@ async fn create_all_and_drop_all() {
 
     // The table works: identity fills the key.
     let id: i64 = db
-        .fetch_scalar(&q::<Int8>(
+        .query_scalar(&q::<Int8>(
             "INSERT INTO authors (email) VALUES (?) RETURNING id",
             &[p("a@example.com")],
         ))
@@ -639,7 +639,7 @@ async fn create_all_and_drop_all() {
 
     db.drop_all(&[&AUTHORS], false).await.unwrap();
     let gone: bool = db
-        .fetch_scalar(&q::<Bool>("SELECT to_regclass('authors') IS NULL", &[]))
+        .query_scalar(&q::<Bool>("SELECT to_regclass('authors') IS NULL", &[]))
         .await
         .unwrap();
     assert!(gone);

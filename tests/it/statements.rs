@@ -31,7 +31,7 @@ async fn setup(name: &str) -> Database {
         .await
         .expect("create tables");
     let owners: Vec<Owner> = db
-        .fetch_all(
+        .query(
             &insert::<Owner>()
                 .columns((Owner::NAME,))
                 .values(("ann",))
@@ -73,7 +73,7 @@ async fn setup(name: &str) -> Database {
 async fn select_models_columns_tuples_and_expressions() {
     let db = setup("select_shapes").await;
     let all: Vec<Account> = db
-        .fetch_all(&Account::query().order_by(Account::ID))
+        .query(&Account::query().order_by(Account::ID))
         .await
         .unwrap();
     assert_eq!(all.len(), 5);
@@ -82,7 +82,7 @@ async fn select_models_columns_tuples_and_expressions() {
     assert_eq!(all[3].owner_id, None);
 
     let names: Vec<String> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::NAME)
                 .filter(Account::BALANCE.gt(10_i64))
@@ -93,7 +93,7 @@ async fn select_models_columns_tuples_and_expressions() {
     assert_eq!(names, ["a2", "a1"]);
 
     let pairs: Vec<(String, i64)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select((upper(Account::NAME), Account::BALANCE * 2_i64))
                 .filter(Account::NAME.like("b%"))
@@ -104,7 +104,7 @@ async fn select_models_columns_tuples_and_expressions() {
     assert_eq!(pairs, [("B2".to_owned(), -10), ("B1".to_owned(), 0)]);
 
     let label: Vec<String> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(
                     case::<Text>()
@@ -118,10 +118,10 @@ async fn select_models_columns_tuples_and_expressions() {
         .unwrap();
     assert_eq!(label, ["ok", "ok", "empty", "ok", "overdrawn"]);
 
-    let now_is_set: bool = db.fetch_one(&select(now().is_not_null())).await.unwrap();
+    let now_is_set: bool = db.query_one(&select(now().is_not_null())).await.unwrap();
     assert!(now_is_set);
 
-    let n: i64 = db.fetch_one(&Account::query().count()).await.unwrap();
+    let n: i64 = db.query_one(&Account::query().count()).await.unwrap();
     assert_eq!(n, 5);
 }
 
@@ -133,7 +133,7 @@ async fn operators_against_the_server() {
         mapped::orm_core::scope::Cons<Account, mapped::orm_core::scope::Nil>,
         Text,
     >| async move {
-        let v: Vec<String> = db.fetch_all(&q).await.unwrap();
+        let v: Vec<String> = db.query(&q).await.unwrap();
         v
     };
     let base = || {
@@ -217,7 +217,7 @@ async fn operators_against_the_server() {
 async fn joins_outer_joins_decode_options() {
     let db = setup("joins").await;
     let rows: Vec<(Account, Option<Owner>)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
                 .select((all_columns::<Account>(), all_columns::<Owner>()))
@@ -231,7 +231,7 @@ async fn joins_outer_joins_decode_options() {
     assert!(rows[3].1.is_none());
 
     let inner: Vec<(String, String)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .inner_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
                 .select((Owner::NAME, Account::NAME))
@@ -243,7 +243,7 @@ async fn joins_outer_joins_decode_options() {
 
     // cyd has no account: a RIGHT JOIN keeps her, with NULL account columns.
     let right: Vec<(String, String)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .right_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
                 .select((Account::NAME.coalesce("-"), Owner::NAME))
@@ -254,7 +254,7 @@ async fn joins_outer_joins_decode_options() {
     assert_eq!(right, [("-".to_owned(), "cyd".to_owned())]);
 
     let full: i64 = db
-        .fetch_one(
+        .query_one(
             &Account::query()
                 .full_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
                 .select(count_star()),
@@ -264,7 +264,7 @@ async fn joins_outer_joins_decode_options() {
     assert_eq!(full, 6, "4 matched + the orphan account + cyd");
 
     let cross: i64 = db
-        .fetch_one(&Account::query().cross_join::<Owner>().select(count_star()))
+        .query_one(&Account::query().cross_join::<Owner>().select(count_star()))
         .await
         .unwrap();
     assert_eq!(cross, 15);
@@ -279,7 +279,7 @@ async fn grouping_ordering_paging_distinct() {
         Option<rust_decimal::Decimal>,
         Option<String>,
     )> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select((
                     Account::OWNER_ID,
@@ -300,7 +300,7 @@ async fn grouping_ordering_paging_distinct() {
     assert_eq!(per_owner[1].3.as_deref(), Some("b2,b1"));
 
     let filtered: (i64, i64) = db
-        .fetch_one(&Account::query().select((
+        .query_one(&Account::query().select((
             count_star().filter(Account::BALANCE.gt(0_i64)),
             count(Account::OWNER_ID).distinct(),
         )))
@@ -309,7 +309,7 @@ async fn grouping_ordering_paging_distinct() {
     assert_eq!(filtered, (3, 2));
 
     let tags: Option<Vec<String>> = db
-        .fetch_one(
+        .query_one(
             &Account::query().select(array_agg(Account::NAME).order_by(Account::BALANCE.desc())),
         )
         .await
@@ -320,7 +320,7 @@ async fn grouping_ordering_paging_distinct() {
     );
 
     let nulls_last: Vec<Option<i64>> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::OWNER_ID)
                 .order_by(Account::OWNER_ID.desc().nulls_last())
@@ -333,7 +333,7 @@ async fn grouping_ordering_paging_distinct() {
     assert_eq!(nulls_last[1], None);
 
     let distinct: Vec<Option<i64>> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::OWNER_ID)
                 .distinct()
@@ -345,7 +345,7 @@ async fn grouping_ordering_paging_distinct() {
 
     // DISTINCT ON: the richest account per owner.
     let richest: Vec<String> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::NAME)
                 .distinct_on(Account::OWNER_ID)
@@ -358,7 +358,7 @@ async fn grouping_ordering_paging_distinct() {
 
     // Keyset pagination with a row-value comparison.
     let after: Vec<String> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::NAME)
                 .filter(row((Account::BALANCE, Account::ID)).gt((7_i64, 0_i64)))
@@ -387,7 +387,7 @@ async fn locking_clauses_run() {
             .for_key_share()
             .of::<Account>(),
     ] {
-        let ids: Vec<i64> = db.fetch_all(&q).await.unwrap();
+        let ids: Vec<i64> = db.query(&q).await.unwrap();
         assert_eq!(ids.len(), 5, "{}", q.to_sql().sql());
     }
 }
@@ -396,7 +396,7 @@ async fn locking_clauses_run() {
 async fn subqueries_ctes_and_set_operations() {
     let db = setup("subqueries").await;
     let richest: String = db
-        .fetch_one(&Account::query().select(Account::NAME).filter(
+        .query_one(&Account::query().select(Account::NAME).filter(
             Account::BALANCE.eq(Account::query().select(max(Account::BALANCE)).as_scalar()),
         ))
         .await
@@ -404,7 +404,7 @@ async fn subqueries_ctes_and_set_operations() {
     assert_eq!(richest, "a1");
 
     let owners_with_accounts: Vec<String> = db
-        .fetch_all(
+        .query(
             &Owner::query()
                 .select(Owner::NAME)
                 .filter(exists(
@@ -420,7 +420,7 @@ async fn subqueries_ctes_and_set_operations() {
     assert_eq!(owners_with_accounts, ["ann", "bob"]);
 
     let in_sub: Vec<String> = db
-        .fetch_all(
+        .query(
             &Owner::query().select(Owner::NAME).filter(
                 Owner::ID.not_in_subquery(
                     Account::query()
@@ -440,7 +440,7 @@ async fn subqueries_ctes_and_set_operations() {
             .filter(Account::BALANCE.ge(50_i64)),
     );
     let names: Vec<String> = db
-        .fetch_all(
+        .query(
             &select_from_name("rich")
                 .with(rich)
                 .select(alias_col::<Text>("rich", "name"))
@@ -457,7 +457,7 @@ async fn subqueries_ctes_and_set_operations() {
             .filter(n.lt(10_i64)),
     );
     let total: Option<rust_decimal::Decimal> = db
-        .fetch_one(
+        .query_one(
             &select_from_name("t")
                 .with_recursive(cte("t", body).columns(["n"]))
                 .select(sum(alias_col::<Int8>("t", "n"))),
@@ -473,25 +473,25 @@ async fn subqueries_ctes_and_set_operations() {
     };
     let b = || Owner::query().select(Owner::NAME);
     let union: Vec<String> = db
-        .fetch_all(&a().union(b()).order_by(Account::NAME).limit(3))
+        .query(&a().union(b()).order_by(Account::NAME).limit(3))
         .await
         .unwrap();
     assert_eq!(union, ["a1", "a2", "ann"]);
-    let union_all: i64 = db.fetch_one(&a().union_all(b()).count()).await.unwrap();
+    let union_all: i64 = db.query_one(&a().union_all(b()).count()).await.unwrap();
     assert_eq!(union_all, 7);
-    let except: i64 = db.fetch_one(&a().except(b()).count()).await.unwrap();
+    let except: i64 = db.query_one(&a().except(b()).count()).await.unwrap();
     assert_eq!(except, 4);
     let intersect: i64 = db
-        .fetch_one(
+        .query_one(
             &a().intersect(Account::query().select(Account::NAME))
                 .count(),
         )
         .await
         .unwrap();
     assert_eq!(intersect, 4);
-    let except_all: i64 = db.fetch_one(&a().except_all(a()).count()).await.unwrap();
+    let except_all: i64 = db.query_one(&a().except_all(a()).count()).await.unwrap();
     assert_eq!(except_all, 0);
-    let intersect_all: i64 = db.fetch_one(&a().intersect_all(a()).count()).await.unwrap();
+    let intersect_all: i64 = db.query_one(&a().intersect_all(a()).count()).await.unwrap();
     assert_eq!(intersect_all, 4);
 }
 
@@ -509,7 +509,7 @@ async fn table_valued_functions() {
     .with_ordinality()
     .alias("s", ["value", "ordinality"]);
     let rows: Vec<(i64, i64)> = db
-        .fetch_all(&select_from_fn(series.clone()).select((
+        .query(&select_from_fn(series.clone()).select((
             series.col::<Int8>("value"),
             series.col::<Int8>("ordinality"),
         )))
@@ -521,7 +521,7 @@ async fn table_valued_functions() {
         .lateral()
         .alias("tag", ["value"]);
     let mut pairs: Vec<(String, String)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .cross_join_fn(tags.clone())
                 .select((Account::NAME, tags.col::<Text>("value")))
@@ -536,7 +536,7 @@ async fn table_valued_functions() {
     let doc = serde_json::json!({"b": "two", "a": 1});
     let each = table_fn("jsonb_each", (value::<Jsonb>(doc),)).alias("kv", ["key", "value"]);
     let kv: Vec<(String, serde_json::Value)> = db
-        .fetch_all(
+        .query(
             &select_from_fn(each.clone())
                 .select((each.col::<Text>("key"), each.col::<Jsonb>("value")))
                 .order_by(each.col::<Text>("key")),
@@ -559,7 +559,7 @@ async fn table_valued_functions() {
     .typed_column::<Int4>("a")
     .typed_column::<Text>("b");
     let r: (i32, String) = db
-        .fetch_one(
+        .query_one(
             &select_from_fn(rec.clone()).select((rec.col::<Int4>("a"), rec.col::<Text>("b"))),
         )
         .await
@@ -595,7 +595,7 @@ async fn insert_every_form_and_returning() {
     // A model INSERT leaves out identity and generated columns and gets them back through
     // RETURNING; a server_default column gets the object's value.
     let e: Event = db
-        .fetch_one(
+        .query_one(
             &insert::<Event>()
                 .model(&Event {
                     id: 0,
@@ -615,7 +615,7 @@ async fn insert_every_form_and_returning() {
 
     // Column-wise single row: the Rust-side default fills `kind`.
     let (id, kind): (i64, String) = db
-        .fetch_one(
+        .query_one(
             &insert::<Event>()
                 .set(Event::NOTE, Some("hi"))
                 .returning((Event::ID, Event::KIND)),
@@ -625,7 +625,7 @@ async fn insert_every_form_and_returning() {
     assert_eq!((id, kind.as_str()), (101, "generic"));
     // ... and the server_default fills `state` when a column-wise INSERT leaves it out.
     let state: String = db
-        .fetch_one(
+        .query_one(
             &Event::query()
                 .select(Event::STATE)
                 .filter(Event::ID.eq(101_i64)),
@@ -663,7 +663,7 @@ async fn insert_every_form_and_returning() {
 
     // OVERRIDING SYSTEM VALUE writes an explicit id into a GENERATED ALWAYS identity.
     let id: i64 = db
-        .fetch_one(
+        .query_one(
             &insert::<Event>()
                 .set(Event::ID, 7_i64)
                 .set(Event::KIND, "manual")
@@ -684,7 +684,7 @@ async fn insert_every_form_and_returning() {
         .unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("428C9"), "{err}");
 
-    let total: i64 = db.fetch_one(&Event::query().count()).await.unwrap();
+    let total: i64 = db.query_one(&Event::query().count()).await.unwrap();
     assert_eq!(total, 7);
 }
 
@@ -693,12 +693,12 @@ async fn update_sets_on_update_columns_and_returns() {
     let db = test_db("updates").await;
     db.create_all(&[Event::TABLE], false).await.unwrap();
     let before: Event = db
-        .fetch_one(&insert::<Event>().set(Event::KIND, "a").returning_model())
+        .query_one(&insert::<Event>().set(Event::KIND, "a").returning_model())
         .await
         .unwrap();
     db.execute_sql("SELECT pg_sleep(0.01)").await.unwrap();
     let after: Event = db
-        .fetch_one(
+        .query_one(
             &update::<Event>()
                 .set(Event::STATE, "done")
                 .set(Event::NOTE, Event::KIND.concat("!"))
@@ -727,7 +727,7 @@ async fn update_sets_on_update_columns_and_returns() {
         .unwrap();
     assert_eq!(n, 2);
     let names: Vec<String> = db2
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::NAME)
                 .filter(Account::NAME.like("bob:%"))
@@ -739,7 +739,7 @@ async fn update_sets_on_update_columns_and_returns() {
 
     // Model UPDATE by primary key.
     let mut a: Account = db2
-        .fetch_one(&Account::query().filter(Account::NAME.eq("a1")))
+        .query_one(&Account::query().filter(Account::NAME.eq("a1")))
         .await
         .unwrap();
     a.balance = 1;
@@ -749,7 +749,7 @@ async fn update_sets_on_update_columns_and_returns() {
         1
     );
     let again: Account = db2
-        .fetch_one(&Account::query().filter(Account::ID.eq(a.id)))
+        .query_one(&Account::query().filter(Account::ID.eq(a.id)))
         .await
         .unwrap();
     assert_eq!(again, a);
@@ -759,7 +759,7 @@ async fn update_sets_on_update_columns_and_returns() {
 async fn delete_using_and_returning() {
     let db = setup("deletes").await;
     let gone: Vec<(i64, String)> = db
-        .fetch_all(
+        .query(
             &delete::<Account>()
                 .using::<Owner>()
                 .filter(Account::OWNER_ID.eq(Owner::ID).and(Owner::NAME.eq("ann")))
@@ -775,7 +775,7 @@ async fn delete_using_and_returning() {
         .await
         .unwrap();
     assert_eq!(n, 1);
-    let left: i64 = db.fetch_one(&Account::query().count()).await.unwrap();
+    let left: i64 = db.query_one(&Account::query().count()).await.unwrap();
     assert_eq!(left, 2);
 
     // Data-modifying CTE: move the remaining accounts' names into owners.
@@ -790,7 +790,7 @@ async fn delete_using_and_returning() {
         .await
         .unwrap();
     assert_eq!(n, 2);
-    let owners: i64 = db.fetch_one(&Owner::query().count()).await.unwrap();
+    let owners: i64 = db.query_one(&Owner::query().count()).await.unwrap();
     assert_eq!(owners, 5);
 }
 
@@ -831,9 +831,9 @@ async fn only_skips_inheriting_tables() {
     )
     .await
     .unwrap();
-    let all: i64 = db.fetch_one(&City::query().count()).await.unwrap();
+    let all: i64 = db.query_one(&City::query().count()).await.unwrap();
     let only: i64 = db
-        .fetch_one(&City::query().only().select(count_star()))
+        .query_one(&City::query().only().select(count_star()))
         .await
         .unwrap();
     assert_eq!((all, only), (2, 1));
@@ -848,10 +848,7 @@ async fn only_skips_inheriting_tables() {
     assert_eq!(updated, 1);
     let deleted = db.execute(&delete::<City>().only()).await.unwrap();
     assert_eq!(deleted, 1);
-    let left: Vec<String> = db
-        .fetch_all(&City::query().select(City::NAME))
-        .await
-        .unwrap();
+    let left: Vec<String> = db.query(&City::query().select(City::NAME)).await.unwrap();
     assert_eq!(left, ["Paris"]);
 }
 
@@ -860,7 +857,7 @@ async fn only_skips_inheriting_tables() {
 async fn tricky_sql_shapes_run() {
     let db = setup("tricky").await;
     let ids: Vec<i64> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::ID)
                 .order_by(Account::ID)
@@ -869,7 +866,7 @@ async fn tricky_sql_shapes_run() {
         .await
         .unwrap();
     let names: Vec<String> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::NAME)
                 .filter(Account::ID.eq_any(array::<Int8, _>(ids.clone())))
@@ -879,17 +876,17 @@ async fn tricky_sql_shapes_run() {
         .unwrap();
     assert_eq!(names, ["a1", "a2"]);
     let v: i64 = db
-        .fetch_one(&select(typed_value::<Int8>(5_i64).neg().neg()))
+        .query_one(&select(typed_value::<Int8>(5_i64).neg().neg()))
         .await
         .unwrap();
     assert_eq!(v, 5);
     let chained: bool = db
-        .fetch_one(&select(typed_value::<Int8>(1_i64).gt(0_i64).eq(true)))
+        .query_one(&select(typed_value::<Int8>(1_i64).gt(0_i64).eq(true)))
         .await
         .unwrap();
     assert!(chained);
     let grouped: i64 = db
-        .fetch_one(
+        .query_one(
             &Account::query()
                 .select(count_star())
                 .filter(raw::<Bool>("true OR false").and(Account::BALANCE.lt(0_i64))),
@@ -899,11 +896,11 @@ async fn tricky_sql_shapes_run() {
     assert_eq!(grouped, 1);
     let none: [&Account; 0] = [];
     let inserted: Vec<i64> = db
-        .fetch_all(&insert::<Account>().models(none).returning(Account::ID))
+        .query(&insert::<Account>().models(none).returning(Account::ID))
         .await
         .unwrap();
     assert!(inserted.is_empty());
-    let total: i64 = db.fetch_one(&Account::query().count()).await.unwrap();
+    let total: i64 = db.query_one(&Account::query().count()).await.unwrap();
     assert_eq!(total, 5);
 }
 
@@ -919,7 +916,7 @@ async fn set_operations_keep_their_grouping() {
     };
     // ((a UNION b) INTERSECT nothing) is empty; a UNION (b INTERSECT nothing) would not be.
     let rows: Vec<String> = db
-        .fetch_all(
+        .query(
             &names()
                 .union(Owner::query().select(Owner::NAME))
                 .intersect(nothing()),
@@ -929,7 +926,7 @@ async fn set_operations_keep_their_grouping() {
     assert!(rows.is_empty(), "{rows:?}");
     // The first operand keeps its own ORDER BY / LIMIT.
     let rows: Vec<String> = db
-        .fetch_all(
+        .query(
             &names()
                 .order_by(Account::NAME)
                 .limit(1)
@@ -945,12 +942,12 @@ async fn set_operations_keep_their_grouping() {
 async fn typed_parameters_where_the_server_cannot_infer() {
     let db = setup("typed_params").await;
     let v: i64 = db
-        .fetch_one(&select(value::<Text>("5").cast::<Int8>()))
+        .query_one(&select(value::<Text>("5").cast::<Int8>()))
         .await
         .unwrap();
     assert_eq!(v, 5);
     let v: i64 = db
-        .fetch_one(&select(
+        .query_one(&select(
             case::<Int8>()
                 .when(value::<Bool>(true), 1_i64)
                 .otherwise(0_i64),
@@ -959,15 +956,15 @@ async fn typed_parameters_where_the_server_cannot_infer() {
         .unwrap();
     assert_eq!(v, 1);
     let v: i64 = db
-        .fetch_one(&select(coalesce::<Int8, _>([2_i64, 3])))
+        .query_one(&select(coalesce::<Int8, _>([2_i64, 3])))
         .await
         .unwrap();
     assert_eq!(v, 2);
-    let v: i64 = db.fetch_one(&select(value::<Int8>(5_i64))).await.unwrap();
+    let v: i64 = db.query_one(&select(value::<Int8>(5_i64))).await.unwrap();
     assert_eq!(v, 5);
     // COALESCE of two nullable columns may still be NULL, and decodes into an Option.
     let v: Vec<Option<i64>> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .select(Account::OWNER_ID.coalesce(Account::OWNER_ID))
                 .filter(Account::NAME.eq("orphan")),
@@ -977,11 +974,11 @@ async fn typed_parameters_where_the_server_cannot_infer() {
     assert_eq!(v, [None]);
     // Slices and borrowed lists bind as one array.
     let ids: Vec<i64> = db
-        .fetch_all(&Account::query().select(Account::ID))
+        .query(&Account::query().select(Account::ID))
         .await
         .unwrap();
     let n: i64 = db
-        .fetch_one(
+        .query_one(
             &Account::query()
                 .select(count_star())
                 .filter(Account::ID.eq_any(&ids[..2])),
@@ -990,7 +987,7 @@ async fn typed_parameters_where_the_server_cannot_infer() {
         .unwrap();
     assert_eq!(n, 2);
     let n: i64 = db
-        .fetch_one(
+        .query_one(
             &Account::query()
                 .select(count_star())
                 .filter(Account::NAME.eq_any(vec!["a1", "b1"])),
@@ -1004,7 +1001,7 @@ async fn typed_parameters_where_the_server_cannot_infer() {
 async fn outer_join_columns_decode_into_options() {
     let db = setup("outer_options").await;
     let rows: Vec<(String, Option<String>)> = db
-        .fetch_all(
+        .query(
             &Account::query()
                 .left_join::<Owner, _>(Owner::ID.eq(Account::OWNER_ID))
                 .select((Account::NAME, Owner::NAME))
@@ -1033,7 +1030,7 @@ async fn insert_and_update_edge_cases() {
         name: "b".into(),
     };
     let names: Vec<String> = db
-        .fetch_all(
+        .query(
             &insert::<Owner>()
                 .models([&a, &b])
                 .set(Owner::NAME, "zed")
@@ -1044,14 +1041,14 @@ async fn insert_and_update_edge_cases() {
     assert_eq!(names, ["zed", "zed"]);
     // A model UPDATE leaves `on_update` columns to their own value.
     let e: Event = db
-        .fetch_one(&insert::<Event>().set(Event::KIND, "k").returning_model())
+        .query_one(&insert::<Event>().set(Event::KIND, "k").returning_model())
         .await
         .unwrap();
     db.execute_sql("SELECT pg_sleep(0.01)").await.unwrap();
     let mut changed = e.clone();
     changed.note = Some("n".into());
     let after: Event = db
-        .fetch_one(&update::<Event>().model(&changed).returning_model())
+        .query_one(&update::<Event>().model(&changed).returning_model())
         .await
         .unwrap();
     assert_eq!(after.note.as_deref(), Some("n"));
@@ -1079,7 +1076,7 @@ async fn model_insert_of_only_generated_columns() {
     db.create_all(&[AllGenerated::TABLE], false).await.unwrap();
     let x = AllGenerated { id: 0, version: 0 };
     let rows: Vec<AllGenerated> = db
-        .fetch_all(&insert::<AllGenerated>().models([&x, &x]).returning_model())
+        .query(&insert::<AllGenerated>().models([&x, &x]).returning_model())
         .await
         .unwrap();
     assert_eq!(
@@ -1106,7 +1103,7 @@ async fn self_joins_through_aliases() {
     let db = test_db("aliases").await;
     db.create_all(&[Category::TABLE], false).await.unwrap();
     let root: i64 = db
-        .fetch_one(
+        .query_one(
             &insert::<Category>()
                 .set(Category::NAME, "root")
                 .returning(Category::ID),
@@ -1124,7 +1121,7 @@ async fn self_joins_through_aliases() {
     }
     // Each category with its parent (outer join: the root has none).
     let rows: Vec<(Category, Option<Category>)> = db
-        .fetch_all(
+        .query(
             &Category::query()
                 .left_join::<ParentCat, _>(ParentCat::col(Category::ID).eq(Category::PARENT_ID))
                 .select((all_columns::<Category>(), all_columns::<ParentCat>()))
@@ -1138,7 +1135,7 @@ async fn self_joins_through_aliases() {
 
     // Categories that have children: a correlated subquery on the same table.
     let with_children: Vec<String> = db
-        .fetch_all(
+        .query(
             &Category::query().select(Category::NAME).filter(exists(
                 select_from::<ChildCat>()
                     .correlate::<Category>()
@@ -1167,7 +1164,7 @@ async fn self_joins_through_aliases() {
         .unwrap();
     assert_eq!(n, 2);
     let names: Vec<String> = db
-        .fetch_all(
+        .query(
             &Category::query()
                 .select(Category::NAME)
                 .order_by(Category::NAME),

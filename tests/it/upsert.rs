@@ -56,7 +56,7 @@ async fn setup(name: &str, rows: &[UpUser]) -> Database {
 }
 
 async fn contents(db: &Database) -> Vec<UpUser> {
-    db.fetch_all(&UpUser::query().order_by(UpUser::ID))
+    db.query(&UpUser::query().order_by(UpUser::ID))
         .await
         .unwrap()
 }
@@ -72,7 +72,7 @@ async fn do_nothing_with_and_without_target() {
     let db = setup("up_do_nothing", &[user(1, "ann", 1)]).await;
     // With a target, RETURNING gives only the inserted rows.
     let ids: Vec<i64> = db
-        .fetch_all(
+        .query(
             &insert::<UpUser>()
                 .models(&[user(1, "changed", 9), user(2, "bob", 2)])
                 .on_conflict(UpUser::ID)
@@ -155,11 +155,11 @@ async fn do_update_where_only_when_newer() {
             .returning(UpUser::NAME)
     };
     // Older than the stored row: nothing is updated or returned.
-    let stale: Vec<Option<String>> = db.fetch_all(&upsert("stale", t0())).await.unwrap();
+    let stale: Vec<Option<String>> = db.query(&upsert("stale", t0())).await.unwrap();
     assert!(stale.is_empty());
     assert_eq!(contents(&db).await[0].name.as_deref(), Some("v1"));
     let fresh: Vec<Option<String>> = db
-        .fetch_all(&upsert("v2", t0() + Duration::hours(2)))
+        .query(&upsert("v2", t0() + Duration::hours(2)))
         .await
         .unwrap();
     assert_eq!(fresh, [Some("v2".to_owned())]);
@@ -231,7 +231,7 @@ async fn expression_and_partial_index_targets() {
     let mut again = user(3, "again", 5);
     again.email = "ANN@example.COM".into();
     let (id, fresh): (i64, bool) = db
-        .fetch_one(
+        .query_one(
             &insert::<UpUser>()
                 .model(&again)
                 .on_conflict(UpUser::EMAIL_LIVE)
@@ -284,7 +284,7 @@ async fn on_update_columns_are_set_by_do_update_unless_told_otherwise() {
 async fn returning_models_tuples_and_the_inserted_flag() {
     let db = setup("up_returning", &[user(1, "ann", 1)]).await;
     let mut rows: Vec<(UpUser, bool)> = db
-        .fetch_all(
+        .query(
             &insert::<UpUser>()
                 .models(&[user(1, "ann2", 1), user(2, "bob", 1)])
                 .on_conflict(UpUser::ID)
@@ -301,7 +301,7 @@ async fn returning_models_tuples_and_the_inserted_flag() {
         .collect();
     assert_eq!(got, [(1, Some("ann2"), false), (2, Some("bob"), true)]);
     let models: Vec<UpUser> = db
-        .fetch_all(
+        .query(
             &insert::<UpUser>()
                 .model(&user(3, "cyd", 1))
                 .on_conflict(UpUser::ID)
@@ -325,7 +325,7 @@ async fn do_return_existing_returns_every_row_once() {
         user(1, "z", 0),
     ];
     let rows: Vec<(i64, Option<String>, bool)> = db
-        .fetch_all(
+        .query(
             &insert::<UpUser>()
                 .models(&input)
                 .on_conflict(UpUser::ID)
@@ -389,7 +389,7 @@ async fn bulk_upsert_beyond_the_parameter_limit_merges_repeated_keys() {
         .unwrap();
     assert_eq!(n, 1);
     let first: Option<String> = db
-        .fetch_one(
+        .query_one(
             &UpUser::query()
                 .select(UpUser::NAME)
                 .filter(UpUser::ID.eq(20_000_i64)),
@@ -460,7 +460,7 @@ async fn array_columns_and_expressions_go_through_merged_values() {
     assert!(q.compile().unwrap().sql().contains("FROM (VALUES"));
     assert_eq!(db.execute(&q).await.unwrap(), 2);
     let all: Vec<Tagged> = db
-        .fetch_all(&Tagged::query().order_by(Tagged::ID))
+        .query(&Tagged::query().order_by(Tagged::ID))
         .await
         .unwrap();
     assert_eq!(all, [rows[1].clone(), rows[2].clone()]);

@@ -143,7 +143,7 @@ async fn user_types_round_trip_in_model_columns() {
     bob.home = None;
     bob.history = vec![];
     let rows: Vec<Person> = db
-        .fetch_all(&insert::<Person>().models([&ann, &bob]).returning_model())
+        .query(&insert::<Person>().models([&ann, &bob]).returning_model())
         .await
         .unwrap();
     ann.id = rows[0].id;
@@ -155,19 +155,19 @@ async fn user_types_round_trip_in_model_columns() {
         .select(Person::ID)
         .filter(Person::MOOD.eq(Mood::Great).and(Person::AGE.gt(PosInt(10))))
         .filter(Person::PREVIOUS.eq_any(vec![Mood::Ok, Mood::Sad]));
-    assert_eq!(db.fetch_all::<i64, _>(&q).await.unwrap(), [ann.id]);
+    assert_eq!(db.query::<i64, _>(&q).await.unwrap(), [ann.id]);
     let q = select_from::<Person>()
         .select((Person::HOME, Person::OTHERS, Person::HISTORY))
         .filter(Person::ID.eq(bob.id));
     let (home, others, history): (Option<Address>, Vec<Address>, Vec<Mood>) =
-        db.fetch_one(&q).await.unwrap();
+        db.query_one(&q).await.unwrap();
     assert_eq!((home, others, history), (None, vec![], vec![]));
 
     // A label without a variant: a decode error naming the type and the label.
     let q = select_from::<Person>()
         .select(Person::MOOD.cast::<PartialMood>())
         .filter(Person::ID.eq(ann.id));
-    let err = db.fetch_one::<PartialMood, _>(&q).await.unwrap_err();
+    let err = db.query_one::<PartialMood, _>(&q).await.unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("\"très bien 😀\"") && msg.contains("mood") && msg.contains("PartialMood"),
@@ -244,12 +244,12 @@ async fn schema_qualified_enum() {
         level: Level::High,
     };
     let back: Leveled = db
-        .fetch_one(&insert::<Leveled>().model(&row).returning_model())
+        .query_one(&insert::<Leveled>().model(&row).returning_model())
         .await
         .unwrap();
     assert_eq!(back, row);
     let lit: Level = db
-        .fetch_one(&select(value::<Level>(Level::Low)))
+        .query_one(&select(value::<Level>(Level::Low)))
         .await
         .unwrap();
     assert_eq!(lit, Level::Low);
