@@ -157,6 +157,47 @@ pub trait Executor: sealed::Sealed + Send {
         self.query_one::<R, Q>(query)
     }
 
+    /// Streams a query's rows through a server-side cursor (`DECLARE .. NO SCROLL CURSOR`,
+    /// then `FETCH FORWARD batch_size` per round trip), decoding each batch as it arrives:
+    /// memory holds one batch however many rows the query returns. See
+    /// [`Database::stream`](crate::Database::stream) for a stream that takes its own
+    /// connection.
+    ///
+    /// A cursor needs a transaction: inside a [`Transaction`](crate::Transaction) or
+    /// [`Savepoint`](crate::Savepoint) it lives in that transaction (a stream dropped early
+    /// leaves it open until the transaction ends); on a plain connection the stream begins
+    /// a transaction of its own, commits it when the rows run out, and rolls it back
+    /// before the connection's next statement when dropped early.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// use orm_core::query::raw_query;
+    /// use orm_core::types::Int8;
+    /// use orm_runtime::{Database, Error, Executor};
+    ///
+    /// # async fn run(db: Database) -> Result<(), Error> {
+    /// let mut tx = db.transaction().await?;
+    /// let big = raw_query::<Int8>("SELECT g FROM generate_series(1, 10000000) g");
+    /// let mut rows = std::pin::pin!(tx.stream::<i64, _>(&big, 10_000));
+    /// let mut sum = 0;
+    /// while let Some(n) = rows.try_next().await? {
+    ///     sum += n;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn stream<R, Q>(
+        &mut self,
+        query: &Q,
+        batch_size: u32,
+    ) -> impl futures_core::Stream<Item = Result<R, Error>> + Send + '_
+    where
+        Q: orm_core::query::CursorQuery + ?Sized,
+        Q::Selection: 'static,
+        R: FromRow<Q::Selection> + Send + 'static,
+    {
+        crate::stream::stream_on(self.target(Token(())), query.compile(), batch_size)
+    }
+
     /// Runs trusted SQL without parameters, possibly several `;`-separated statements, with
     /// the simple query protocol (no prepared statement). Never build `sql` from user input:
     /// values belong in parameters.

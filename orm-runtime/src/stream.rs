@@ -12,8 +12,9 @@ use orm_core::row::FromRow;
 use orm_core::writer::{CompiledSql, quote_ident};
 
 use crate::error::Error;
-use crate::executor::sealed::{Target, Token};
-use crate::executor::{TxState, after, decode_row, flush_pending, log_statement};
+use crate::executor::sealed::Target;
+use crate::executor::{TxState, after, before, decode_row, flush_pending, log_statement};
+use crate::options::BoxFuture;
 use crate::pool::{PgConn, SqlKind};
 use crate::transaction::Transaction;
 
@@ -118,15 +119,142 @@ where
     })
 }
 
-/// What a streaming step holds between polls.
-enum Step<C> {
-    Start(C, CompiledSql),
-    Open(C, Cursor),
-    Done,
+/// What a cursor lives in: the transaction that holds the connection and its state.
+trait Host: Send {
+    /// The connection and the transaction's state.
+    fn parts(&mut self) -> (&mut PgConn, &mut TxState);
+    /// The rows ran out: end what the stream itself began.
+    fn finish(self) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
-/// Streams inside an existing transaction (`target.tx` is set).
-pub(crate) fn stream_in<'a, R, S>(
+/// A cursor on an executor: inside its transaction, or (on a plain connection) in one the
+/// stream begins and commits itself.
+enum Borrowed<'a> {
+    InTx(&'a mut PgConn, &'a mut TxState),
+    Auto(AutoTx<'a>),
+}
+
+/// A transaction a stream began on a plain connection. Dropped before the rows ran out, it
+/// leaves a rollback for the connection's next statement (or for the pool).
+struct AutoTx<'a> {
+    conn: &'a mut PgConn,
+    state: TxState,
+    open: bool,
+}
+
+impl<'a> AutoTx<'a> {
+    async fn begin(conn: &'a mut PgConn) -> Result<Borrowed<'a>, Error> {
+        before(conn, None).await?;
+        let result = conn.client.batch_execute("BEGIN").await;
+        conn.end_op();
+        result.map_err(|e| Error::from_driver(e, Some("BEGIN")))?;
+        Ok(Borrowed::Auto(AutoTx {
+            conn,
+            state: TxState::default(),
+            open: true,
+        }))
+    }
+}
+
+impl Drop for AutoTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.rollback_pending = true;
+        }
+    }
+}
+
+impl Host for Borrowed<'_> {
+    fn parts(&mut self) -> (&mut PgConn, &mut TxState) {
+        match self {
+            Borrowed::InTx(conn, state) => (conn, state),
+            Borrowed::Auto(auto) => (auto.conn, &mut auto.state),
+        }
+    }
+
+    async fn finish(self) -> Result<(), Error> {
+        match self {
+            Borrowed::InTx(..) => Ok(()),
+            Borrowed::Auto(mut auto) => {
+                let sql = if auto.state.failed {
+                    "ROLLBACK"
+                } else {
+                    "COMMIT"
+                };
+                let result = auto.conn.client.batch_execute(sql).await;
+                auto.open = false;
+                result.map_err(|e| Error::from_driver(e, Some(sql)))
+            }
+        }
+    }
+}
+
+impl Host for Box<Transaction<'static>> {
+    fn parts(&mut self) -> (&mut PgConn, &mut TxState) {
+        Transaction::parts(self)
+    }
+
+    async fn finish(self) -> Result<(), Error> {
+        (*self).commit().await
+    }
+}
+
+/// The stream of a cursor: opens it in the host `begin` gives, fetches batch after batch,
+/// and finishes the host when the rows run out. On an error the host is dropped (a
+/// transaction of the stream's own rolls back).
+fn cursor_stream<'a, H, R, S>(
+    begin: BoxFuture<'a, Result<H, Error>>,
+    sql: Result<CompiledSql, InvalidStatement>,
+    batch: u32,
+) -> impl Stream<Item = Result<R, Error>> + Send + 'a
+where
+    H: Host + 'a,
+    R: FromRow<S> + Send + 'static,
+    S: 'a,
+{
+    enum Step<'a, H> {
+        Start(
+            BoxFuture<'a, Result<H, Error>>,
+            Result<CompiledSql, InvalidStatement>,
+        ),
+        Open(H, Cursor),
+        Done,
+    }
+    let steps = futures_util::stream::unfold(Step::Start(begin, sql), move |step| async move {
+        let (mut host, cursor) = match step {
+            Step::Start(begin, sql) => {
+                let sql = match sql {
+                    Ok(sql) => sql,
+                    Err(e) => return Some((Err(Error::from(e)), Step::Done)),
+                };
+                let mut host = match begin.await {
+                    Ok(host) => host,
+                    Err(e) => return Some((Err(e), Step::Done)),
+                };
+                let (conn, tx) = host.parts();
+                match open(conn, tx, &sql, batch).await {
+                    Ok(cursor) => (host, cursor),
+                    Err(e) => return Some((Err(e), Step::Done)),
+                }
+            }
+            Step::Open(host, cursor) => (host, cursor),
+            Step::Done => return None,
+        };
+        let (conn, tx) = host.parts();
+        match next_batch::<R, S>(&cursor, conn, tx).await {
+            Ok((rows, false)) => Some((Ok(rows), Step::Open(host, cursor))),
+            Ok((rows, true)) => match host.finish().await {
+                Ok(()) => Some((Ok(rows), Step::Done)),
+                Err(e) => Some((Err(e), Step::Done)),
+            },
+            Err(e) => Some((Err(e), Step::Done)),
+        }
+    });
+    flatten(steps)
+}
+
+/// Streams on an executor: in its transaction, or in one of its own on a plain connection.
+pub(crate) fn stream_on<'a, R, S>(
     target: Target<'a>,
     sql: Result<CompiledSql, InvalidStatement>,
     batch: u32,
@@ -135,52 +263,14 @@ where
     R: FromRow<S> + Send + 'static,
     S: 'a,
 {
-    let start = match sql {
-        Ok(sql) => Some(Step::Start(target, sql)),
-        Err(e) => {
-            let _ = target;
-            return flatten(futures_util::stream::iter(vec![Err(Error::from(e))])).left_stream();
-        }
+    let begin: BoxFuture<'a, Result<Borrowed<'a>, Error>> = match target {
+        Target {
+            conn,
+            tx: Some(state),
+        } => Box::pin(std::future::ready(Ok(Borrowed::InTx(conn, state)))),
+        Target { conn, tx: None } => Box::pin(AutoTx::begin(conn)),
     };
-    let steps = futures_util::stream::unfold(start, move |step| async move {
-        match step? {
-            Step::Start(target, sql) => {
-                let Target { conn, tx: Some(tx) } = target else {
-                    return Some((Err(not_in_transaction()), None));
-                };
-                match open(conn, tx, &sql, batch).await {
-                    Ok(cursor) => match next_batch::<R, S>(&cursor, conn, tx).await {
-                        Ok((rows, true)) => Some((Ok(rows), Some(Step::Done))),
-                        Ok((rows, false)) => Some((
-                            Ok(rows),
-                            Some(Step::Open(Target { conn, tx: Some(tx) }, cursor)),
-                        )),
-                        Err(e) => Some((Err(e), Some(Step::Done))),
-                    },
-                    Err(e) => Some((Err(e), Some(Step::Done))),
-                }
-            }
-            Step::Open(target, cursor) => {
-                let Target { conn, tx: Some(tx) } = target else {
-                    return Some((Err(not_in_transaction()), None));
-                };
-                match next_batch::<R, S>(&cursor, conn, tx).await {
-                    Ok((rows, true)) => Some((Ok(rows), Some(Step::Done))),
-                    Ok((rows, false)) => Some((
-                        Ok(rows),
-                        Some(Step::Open(Target { conn, tx: Some(tx) }, cursor)),
-                    )),
-                    Err(e) => Some((Err(e), Some(Step::Done))),
-                }
-            }
-            Step::Done => None,
-        }
-    });
-    flatten(steps).right_stream()
-}
-
-fn not_in_transaction() -> Error {
-    Error::Config("a cursor needs a transaction".into())
+    cursor_stream::<_, R, S>(begin, sql, batch)
 }
 
 /// Streams in a transaction of its own, committed when the rows run out and rolled back
@@ -194,63 +284,7 @@ where
     R: FromRow<S> + Send + 'static,
     S: 'static,
 {
-    enum Owned<F> {
-        Begin(F, Result<CompiledSql, InvalidStatement>),
-        Open(Box<Transaction<'static>>, Cursor),
-        Done,
-    }
-    let steps = futures_util::stream::unfold(
-        Some(Owned::Begin(Box::pin(begin), sql)),
-        move |step| async move {
-            match step? {
-                Owned::Begin(begin, sql) => {
-                    let sql = match sql {
-                        Ok(sql) => sql,
-                        Err(e) => return Some((Err(Error::from(e)), Some(Owned::Done))),
-                    };
-                    let mut tx = match begin.await {
-                        Ok(tx) => Box::new(tx),
-                        Err(e) => return Some((Err(e), Some(Owned::Done))),
-                    };
-                    let Target {
-                        conn,
-                        tx: Some(state),
-                    } = crate::executor::sealed::Sealed::target(&mut *tx, Token(()))
-                    else {
-                        return Some((Err(not_in_transaction()), None));
-                    };
-                    let cursor = match open(conn, state, &sql, batch).await {
-                        Ok(cursor) => cursor,
-                        Err(e) => return Some((Err(e), Some(Owned::Done))),
-                    };
-                    fetch_owned::<R, S, _>(tx, cursor).await
-                }
-                Owned::Open(tx, cursor) => fetch_owned::<R, S, _>(tx, cursor).await,
-                Owned::Done => None,
-            }
-        },
-    );
-
-    async fn fetch_owned<R: FromRow<S>, S, F>(
-        mut tx: Box<Transaction<'static>>,
-        cursor: Cursor,
-    ) -> Option<(Result<Vec<R>, Error>, Option<Owned<F>>)> {
-        let Target {
-            conn,
-            tx: Some(state),
-        } = crate::executor::sealed::Sealed::target(&mut *tx, Token(()))
-        else {
-            return Some((Err(not_in_transaction()), None));
-        };
-        match next_batch::<R, S>(&cursor, conn, state).await {
-            Ok((rows, false)) => Some((Ok(rows), Some(Owned::Open(tx, cursor)))),
-            Ok((rows, true)) => match tx.commit().await {
-                Ok(()) => Some((Ok(rows), Some(Owned::Done))),
-                Err(e) => Some((Err(e), Some(Owned::Done))),
-            },
-            Err(e) => Some((Err(e), Some(Owned::Done))),
-        }
-    }
-
-    flatten(steps)
+    let begin: BoxFuture<'static, Result<Box<Transaction<'static>>, Error>> =
+        Box::pin(async move { begin.await.map(Box::new) });
+    cursor_stream::<_, R, S>(begin, sql, batch)
 }

@@ -82,7 +82,7 @@ impl<'c> Transaction<'c> {
         }
     }
 
-    fn parts(&mut self) -> (&mut PgConn, &mut TxState) {
+    pub(crate) fn parts(&mut self) -> (&mut PgConn, &mut TxState) {
         let conn: &mut PgConn = match &mut self.conn {
             Some(Conn::Owned(object)) => object,
             Some(Conn::Borrowed(object)) => object,
@@ -149,22 +149,6 @@ impl<'c> Transaction<'c> {
         // and a lost connection is thrown away by the pool's recycle check.
         self.done = true;
         result
-    }
-
-    /// Streams a query's rows through a server-side cursor; see
-    /// [`Database::stream`](crate::Database::stream). The cursor lives in this
-    /// transaction: a stream dropped early leaves it open until the transaction ends.
-    pub fn stream<R, Q>(
-        &mut self,
-        query: &Q,
-        batch_size: u32,
-    ) -> impl futures_core::Stream<Item = Result<R, Error>> + Send + '_
-    where
-        Q: orm_core::query::CursorQuery + ?Sized,
-        Q::Selection: 'static,
-        R: orm_core::row::FromRow<Q::Selection> + Send + 'static,
-    {
-        crate::stream::stream_in(self.target(Token(())), query.compile(), batch_size)
     }
 }
 
@@ -309,21 +293,6 @@ impl<'t> Savepoint<'t> {
                 Err(e)
             }
         }
-    }
-
-    /// Streams a query's rows through a server-side cursor; see
-    /// [`Transaction::stream`].
-    pub fn stream<R, Q>(
-        &mut self,
-        query: &Q,
-        batch_size: u32,
-    ) -> impl futures_core::Stream<Item = Result<R, Error>> + Send + '_
-    where
-        Q: orm_core::query::CursorQuery + ?Sized,
-        Q::Selection: 'static,
-        R: orm_core::row::FromRow<Q::Selection> + Send + 'static,
-    {
-        crate::stream::stream_in(self.target(Token(())), query.compile(), batch_size)
     }
 }
 

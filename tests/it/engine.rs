@@ -686,6 +686,29 @@ async fn stream_uses_a_cursor_inside_the_transaction() {
     let mut conn = db.connection().await.unwrap();
     assert!(!in_transaction(&mut conn).await);
     drop(conn);
+    // On a plain connection the stream begins and ends a transaction of its own.
+    let mut conn = db.connection().await.unwrap();
+    let all: Vec<i32> = conn
+        .stream::<i32, _>(&query, 7)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 20);
+    assert!(!in_transaction(&mut conn).await);
+    {
+        let mut rows = std::pin::pin!(conn.stream::<i32, _>(&query, 3));
+        assert_eq!(rows.try_next().await.unwrap(), Some(6));
+    }
+    // Dropped early: rolled back before the next statement, cursor gone.
+    assert!(!in_transaction(&mut conn).await);
+    let open: i64 = conn
+        .query_one(&raw_query::<Int8>(
+            "SELECT count(*) FROM pg_cursors WHERE name <> ''",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    drop(conn);
     // An error surfaces as the stream's item.
     let bad = raw_query::<Int4>("SELECT 1 / 0");
     let result: Result<Vec<i32>, Error> = db.stream::<i32, _>(&bad, 10).try_collect().await;
@@ -868,29 +891,36 @@ async fn listen_and_notify() {
     assert_eq!((n.channel(), n.payload()), (odd, "payload with 'quotes'"));
 }
 
-#[tokio::test]
-async fn listen_survives_a_killed_connection() {
-    let db = test_db("listen_kill").await;
-    let channel = format!("kill_{}", std::process::id());
-    let mut listener = db.listen([channel.clone()]).await.unwrap();
-    // The listener's backend is the one listening on the channel.
+/// Terminates the backend whose last statement listened on `channel` (the listener's) and
+/// waits until the listener has reconnected.
+async fn kill_listener(db: &Database, listener: &mapped::orm_runtime::Listener, channel: &str) {
+    let before = listener.reconnects();
     let pid: i32 = db
         .query_one(
             &raw_query::<Int4>(
                 "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND query LIKE '%' || ",
             )
-            .bind(channel.clone())
+            .bind(channel.to_owned())
             .sql(" || '%'"),
         )
         .await
         .unwrap();
     terminate(pid).await;
     for _ in 0..500 {
-        if listener.reconnects() > 0 {
+        if listener.reconnects() > before {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test]
+async fn listen_survives_a_killed_connection() {
+    let db = test_db("listen_kill").await;
+    let channel = format!("kill_{}", std::process::id());
+    let mut listener = db.listen([channel.clone()]).await.unwrap();
+    // The listener's backend is the one listening on the channel.
+    kill_listener(&db, &listener, &channel).await;
     assert_eq!(listener.reconnects(), 1);
     db.notify(&channel, "after").await.unwrap();
     let n = tokio::time::timeout(Duration::from_secs(10), listener.next())
@@ -901,23 +931,7 @@ async fn listen_survives_a_killed_connection() {
     // A channel added later is listened to again after the next reconnect too.
     let later = format!("{channel}_later");
     listener.listen(&later).await.unwrap();
-    let pid: i32 = db
-        .query_one(
-            &raw_query::<Int4>(
-                "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND query LIKE '%' || ",
-            )
-            .bind(later.clone())
-            .sql(" || '%'"),
-        )
-        .await
-        .unwrap();
-    terminate(pid).await;
-    for _ in 0..500 {
-        if listener.reconnects() > 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    kill_listener(&db, &listener, &later).await;
     assert_eq!(listener.reconnects(), 2);
     db.notify(&later, "later").await.unwrap();
     let n = tokio::time::timeout(Duration::from_secs(10), listener.next())
