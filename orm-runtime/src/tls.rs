@@ -74,7 +74,10 @@ pub(crate) fn client_config(
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup: {e}"))?;
     let verifier: Arc<dyn ServerCertVerifier> = match verify {
-        Verify::Nothing => Arc::new(NoNameNoChain { provider }),
+        Verify::Nothing => Arc::new(LaxVerifier {
+            roots: None,
+            provider,
+        }),
         Verify::Chain | Verify::Full => {
             let roots = match roots {
                 Some(roots) => Arc::new(load_roots(roots)?),
@@ -85,7 +88,10 @@ pub(crate) fn client_config(
                     .build()
                     .map_err(|e| format!("TLS setup: {e}"))?
             } else {
-                Arc::new(ChainOnly { roots, provider })
+                Arc::new(LaxVerifier {
+                    roots: Some(roots),
+                    provider,
+                })
             }
         }
     };
@@ -132,68 +138,18 @@ fn load_roots(roots: Roots<'_>) -> Result<RootCertStore, String> {
     Ok(store)
 }
 
-/// Accepts any certificate, but still checks that the server holds its key (the handshake
-/// signatures): `prefer`/`require` without a root certificate.
+/// Our own certificate checks, for what rustls's `WebPkiServerVerifier` (chain and name)
+/// does not do. Both still check that the server holds its certificate's key (the
+/// handshake signatures).
 #[derive(Debug)]
-struct NoNameNoChain {
+struct LaxVerifier {
+    /// `None`: accept any certificate (`prefer`/`require` without a root certificate).
+    /// `Some`: check the chain up to these roots, but not the name (`verify-ca`).
+    roots: Option<Arc<RootCertStore>>,
     provider: Arc<CryptoProvider>,
 }
 
-/// Checks the chain up to a trusted root but not the name: `verify-ca`.
-#[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for NoNameNoChain {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for LaxVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -202,14 +158,16 @@ impl ServerCertVerifier for ChainOnly {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = ParsedCertificate::try_from(end_entity)?;
-        verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.provider.signature_verification_algorithms.all,
-        )?;
+        if let Some(roots) = &self.roots {
+            let cert = ParsedCertificate::try_from(end_entity)?;
+            verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.provider.signature_verification_algorithms.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 

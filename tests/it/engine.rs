@@ -49,6 +49,17 @@ async fn in_transaction(ex: &mut impl Executor) -> bool {
     }
 }
 
+/// Runs `fut` for `ms` milliseconds and drops it unfinished (a client that went away).
+async fn abandon<F: std::future::Future>(fut: F, ms: u64) {
+    let finished = tokio::time::timeout(Duration::from_millis(ms), fut)
+        .await
+        .is_ok();
+    assert!(
+        !finished,
+        "the statement finished before it could be abandoned"
+    );
+}
+
 async fn backend_pid(db: &Database) -> i32 {
     db.connection().await.unwrap().backend_pid().await.unwrap()
 }
@@ -1200,21 +1211,13 @@ async fn a_statement_dropped_inside_a_transaction_is_checked_at_commit() {
     let mut tx = db.transaction().await.unwrap();
     tx.execute_sql("INSERT INTO t VALUES (1)").await.unwrap();
     let slow_failure = tx.execute_sql("SELECT pg_sleep(0.3); SELECT 1 / 0");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(50), slow_failure)
-            .await
-            .is_err()
-    );
+    abandon(slow_failure, 50).await;
     assert!(matches!(tx.commit().await, Err(Error::TransactionAborted)));
     assert_eq!(count(&mut db.connection().await.unwrap(), "t").await, 0);
     // One that succeeds after its future is gone: the commit goes through.
     let mut tx = db.transaction().await.unwrap();
     let slow_success = tx.execute_sql("SELECT pg_sleep(0.3); INSERT INTO t VALUES (2)");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(50), slow_success)
-            .await
-            .is_err()
-    );
+    abandon(slow_success, 50).await;
     tx.commit().await.unwrap();
     assert_eq!(count(&mut db.connection().await.unwrap(), "t").await, 1);
 }
@@ -1263,11 +1266,7 @@ async fn a_borrowed_transaction_keeps_the_session() {
     {
         let mut tx = conn.transaction().await.unwrap();
         let slow = tx.execute_sql("INSERT INTO t VALUES (3); SELECT pg_sleep(30)");
-        assert!(
-            tokio::time::timeout(Duration::from_millis(100), slow)
-                .await
-                .is_err()
-        );
+        abandon(slow, 100).await;
     }
     let mut tx = conn.transaction().await.unwrap();
     let n: i64 = tx
@@ -1290,11 +1289,7 @@ async fn a_plain_connection_dropped_mid_statement_is_cancelled() {
     {
         let mut conn = db.connection().await.unwrap();
         let slow = conn.execute_sql("SELECT pg_sleep(30)");
-        assert!(
-            tokio::time::timeout(Duration::from_millis(100), slow)
-                .await
-                .is_err()
-        );
+        abandon(slow, 100).await;
     }
     // Within the 10 s wait: the sleep was cancelled, not waited out.
     let mut conn = db.connection().await.unwrap();
