@@ -32,7 +32,7 @@
 //! #[derive(Debug, Clone, Copy, Default)]
 //! pub struct CiEmail;
 //! impl SqlType for CiEmail {
-//!     const TYPE: TypeInfo = TypeInfo { name: "CITEXT", dims: 0, extension: Some("citext") };
+//!     const TYPE: TypeInfo = TypeInfo::named("CITEXT").with_extension("citext");
 //!     const NULLABLE: bool = false;
 //!     type NotNull = CiEmail;
 //!     type Null = NotNull;
