@@ -20,6 +20,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 pub mod array;
+pub mod bits;
 pub mod hstore;
 pub mod jsonb;
 pub mod net;

@@ -37,6 +37,7 @@ pub mod prelude {
     pub use crate::column::Column;
     pub use crate::expr::RangeExt;
     pub use crate::expr::array::{ArrayExt, unnest_table};
+    pub use crate::expr::bits::BitExt;
     pub use crate::expr::hstore::{HstoreExt, hstore, hstore_each, hstore_from_arrays};
     pub use crate::expr::jsonb::{
         JsonExt, JsonbExt, jsonb_agg, jsonb_array_elements, jsonb_array_elements_text,

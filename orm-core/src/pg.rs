@@ -1,7 +1,8 @@
 //! PostgreSQL value types that have no standard Rust equivalent, with their binary codecs:
 //! network addresses with a netmask ([`PgInet`], [`PgCidr`]), MAC addresses ([`PgMacAddr`],
 //! [`PgMacAddr8`]), [`PgMoney`], [`PgInterval`], [`PgTimeTz`], bit strings ([`PgBits`]),
-//! [`PgTsVector`], [`PgJsonPath`], [`PgXml`] and [`WithInfinity`] for dates and timestamps.
+//! [`PgTsVector`], [`PgJsonPath`], [`PgXml`], [`PgHstore`] (an ordered `HSTORE` map) and
+//! [`WithInfinity`] for dates and timestamps.
 //!
 //! Each type binds as a parameter of its SQL type and decodes from it, also as array elements
 //! (`Vec<PgInet>` ↔ `INET[]`) and as `Option<..>` for NULL; the type table in
@@ -17,11 +18,13 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+mod hstore;
 mod misc;
 mod net;
 mod time;
 mod tsvector;
 
+pub use hstore::PgHstore;
 pub use misc::{PgBits, PgJsonPath, PgMoney, PgXml};
 pub use net::{PgCidr, PgInet, PgMacAddr, PgMacAddr8};
 pub use time::{PgInterval, PgTimeTz, WithInfinity};
@@ -96,6 +99,7 @@ mod registrations {
         PgTsVector => Tsvector,
         PgJsonPath => Jsonpath,
         PgXml => Xml,
+        PgHstore => crate::types::Hstore,
     }
 
     // `BIT(n)` columns read and take the same bit strings as `VARBIT`.

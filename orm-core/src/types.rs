@@ -21,6 +21,7 @@
 //! | `std::net::IpAddr` | [`Inet`] | `INET` | |
 //! | `std::time::SystemTime` | [`Timestamptz`] | `TIMESTAMPTZ` | |
 //! | `HashMap<String, Option<String>>` | [`Hstore`] | `HSTORE` (extension `hstore`) | |
+//! | [`PgHstore`](crate::pg::PgHstore) (a `BTreeMap<String, Option<String>>`, ordered by key) | [`Hstore`] | `HSTORE` (extension `hstore`) | |
 //! | `chrono::NaiveDate` | [`Date`] | `DATE` | `chrono` |
 //! | `chrono::NaiveTime` | [`Time`] | `TIME` | `chrono` |
 //! | `chrono::NaiveDateTime` | [`Timestamp`] | `TIMESTAMP` | `chrono` |

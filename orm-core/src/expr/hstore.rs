@@ -3,8 +3,8 @@
 //! `avals`, `skeys`, `svals`, `each`, `hstore_to_array`, `hstore_to_matrix`,
 //! `hstore_to_json[b]`, and the `hstore(..)` constructors.
 //!
-//! The Rust value is `HashMap<String, Option<String>>` (a `None` value is an SQL NULL
-//! value under that key). The type's OID differs per database, as for every extension type;
+//! The Rust value is `HashMap<String, Option<String>>`, or [`PgHstore`](crate::pg::PgHstore)
+//! for a map ordered by key (a `None` value is an SQL NULL value under that key). The type's OID differs per database, as for every extension type;
 //! the driver looks it up by name (`hstore`) once per connection, as psycopg2's
 //! `register_hstore` does.
 
