@@ -46,8 +46,11 @@ pub mod prelude {
     };
     pub use crate::expr::net::{MacExt, NetExt};
     pub use crate::expr::text_search::{
-        TsqueryExt, TsvectorExt, phraseto_tsquery, plainto_tsquery, regclass, regconfig,
-        to_tsquery, to_tsvector, ts_headline, ts_rank, ts_rank_cd, websearch_to_tsquery,
+        TsRankNormalization, TsqueryExt, TsvectorExt, phraseto_tsquery, phraseto_tsquery_default,
+        plainto_tsquery, plainto_tsquery_default, regclass, regconfig, to_tsquery,
+        to_tsquery_default, to_tsvector, to_tsvector_default, ts_headline, ts_headline_with,
+        ts_rank, ts_rank_cd, ts_rank_cd_with, ts_rank_with, websearch_to_tsquery,
+        websearch_to_tsquery_default,
     };
     pub use crate::expr::{
         AsExpression, Assign, Expr, ExprExt, Expression, alias_col, array, array_agg, avg,

@@ -1,6 +1,9 @@
 //! Full-text search: `to_tsvector`, `to_tsquery`, `plainto_tsquery`, `phraseto_tsquery`,
-//! `websearch_to_tsquery`, `ts_headline`, `ts_rank`, `ts_rank_cd`, `setweight`, the `@@`
-//! match operator, `||` on tsvectors and `&&`, `||`, `!!` on tsqueries.
+//! `websearch_to_tsquery` (with a configuration, or the `*_default` forms using
+//! `default_text_search_config`), `ts_headline` (also with options), `ts_rank` and
+//! `ts_rank_cd` (also with weights and normalization), `setweight`, `strip`, `length`, the
+//! `@@` match operator, `||` on tsvectors, and `&&`, `||`, `!!`, `numnode`, `querytree` on
+//! tsqueries.
 //!
 //! The configuration argument is a REGCONFIG: pass its name (`"english"`), which is bound
 //! as text and cast, `$1::TEXT::REGCONFIG` (values are never inlined), or a
@@ -26,8 +29,8 @@ use super::{AsExpression, Expr, Expression, Node, typed_param};
 use crate::pg::TsWeight;
 use crate::scope::{Both, NoTable};
 use crate::types::{
-    Bool, Float4, Regclass, Regconfig, SqlType, Text, Tsquery, TsqueryType, Tsvector, TsvectorType,
-    WithNull,
+    Array, Bool, Float4, Int4, Regclass, Regconfig, SqlType, Text, Tsquery, TsqueryType, Tsvector,
+    TsvectorType, WithNull,
 };
 
 fn typed<ST: SqlType>(node: Node) -> Node {
@@ -78,6 +81,74 @@ where
         "to_tsvector",
         vec![config.into_node(), typed::<Text>(document.into_node())],
     ))
+}
+
+/// `to_tsvector(document)` with the session's `default_text_search_config`.
+///
+/// The one-argument form depends on a setting, so it is not immutable: an expression index
+/// needs [`to_tsvector`] with a configuration.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let sql = select(to_tsvector_default(alias_col::<Text>("d", "body"))).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT to_tsvector("d"."body")"#);
+/// ```
+pub fn to_tsvector_default<D>(document: D) -> Expr<<D::Null as WithNull<Tsvector>>::Out, D::Tables>
+where
+    D: AsExpression<Text>,
+    D::Null: WithNull<Tsvector>,
+{
+    Expr::from_node(Node::func(
+        "to_tsvector",
+        vec![typed::<Text>(document.into_node())],
+    ))
+}
+
+macro_rules! query_fns_default {
+    ($($(#[$m:meta])* $name:ident => $sql:literal;)*) => {$(
+        $(#[$m])*
+        pub fn $name<Q>(query: Q) -> Expr<Tsquery, Q::Tables>
+        where
+            Q: AsExpression<Text>,
+        {
+            Expr::from_node(Node::func($sql, vec![typed::<Text>(query.into_node())]))
+        }
+    )*};
+}
+
+query_fns_default! {
+    /// `to_tsquery(query)` with the session's `default_text_search_config`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let sql = select(to_tsquery_default("fat & rat")).to_sql();
+    /// assert_eq!(sql.sql(), "SELECT to_tsquery($1::TEXT)");
+    /// ```
+    to_tsquery_default => "to_tsquery";
+    /// `plainto_tsquery(text)` with the session's `default_text_search_config`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let sql = select(plainto_tsquery_default("fat rats")).to_sql();
+    /// assert_eq!(sql.sql(), "SELECT plainto_tsquery($1::TEXT)");
+    /// ```
+    plainto_tsquery_default => "plainto_tsquery";
+    /// `phraseto_tsquery(text)` with the session's `default_text_search_config`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let sql = select(phraseto_tsquery_default("fat rats")).to_sql();
+    /// assert_eq!(sql.sql(), "SELECT phraseto_tsquery($1::TEXT)");
+    /// ```
+    phraseto_tsquery_default => "phraseto_tsquery";
+    /// `websearch_to_tsquery(text)` with the session's `default_text_search_config`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let sql = select(websearch_to_tsquery_default("fat -rat")).to_sql();
+    /// assert_eq!(sql.sql(), "SELECT websearch_to_tsquery($1::TEXT)");
+    /// ```
+    websearch_to_tsquery_default => "websearch_to_tsquery";
 }
 
 macro_rules! query_fns {
@@ -159,6 +230,167 @@ where
             typed::<Text>(document.into_node()),
             query.into_node(),
         ],
+    ))
+}
+
+/// `ts_headline(config, document, query, options)`: [`ts_headline`] with options, a
+/// comma-separated list bound as text, e.g. `"StartSel=<mark>, StopSel=</mark>, MaxWords=10,
+/// MinWords=5"` or `"MaxFragments=2, FragmentDelimiter=' … '"`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// let body = alias_col::<Text>("d", "body");
+/// let q = websearch_to_tsquery("english", "cat");
+/// let sql = select(ts_headline_with("english", body, q, "StartSel=<b>, StopSel=</b>")).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT ts_headline($1::TEXT::REGCONFIG, "d"."body", websearch_to_tsquery($2::TEXT::REGCONFIG, $3::TEXT), $4::TEXT)"#);
+/// assert_eq!(sql.debug_sql(), r#"SELECT ts_headline('english'::TEXT::REGCONFIG, "d"."body", websearch_to_tsquery('english'::TEXT::REGCONFIG, 'cat'::TEXT), 'StartSel=<b>, StopSel=</b>'::TEXT)"#);
+/// ```
+pub fn ts_headline_with<C, D, Q, O>(
+    config: C,
+    document: D,
+    query: Q,
+    options: O,
+) -> Expr<
+    <D::Null as WithNull<Text>>::Out,
+    Both<C::Tables, Both<D::Tables, Both<Q::Tables, O::Tables>>>,
+>
+where
+    C: AsExpression<Regconfig>,
+    D: AsExpression<Text>,
+    D::Null: WithNull<Text>,
+    Q: AsExpression<Tsquery>,
+    O: AsExpression<Text>,
+{
+    Expr::from_node(Node::func(
+        "ts_headline",
+        vec![
+            config.into_node(),
+            typed::<Text>(document.into_node()),
+            query.into_node(),
+            typed::<Text>(options.into_node()),
+        ],
+    ))
+}
+
+/// The `normalization` argument of [`ts_rank_with`] and [`ts_rank_cd_with`]: how a rank is
+/// scaled by the document's length. Combine flags with `|`.
+///
+/// ```
+/// use orm_core::expr::text_search::TsRankNormalization as N;
+/// assert_eq!((N::LOG_LENGTH | N::RANK_PLUS_ONE).bits(), 33);
+/// assert_eq!(N::default(), N::NONE);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TsRankNormalization(i32);
+
+impl TsRankNormalization {
+    /// `0`: the document length is ignored (the default).
+    pub const NONE: Self = TsRankNormalization(0);
+    /// `1`: divided by 1 + the logarithm of the document length.
+    pub const LOG_LENGTH: Self = TsRankNormalization(1);
+    /// `2`: divided by the document length.
+    pub const LENGTH: Self = TsRankNormalization(2);
+    /// `4`: divided by the mean harmonic distance between extents (`ts_rank_cd` only).
+    pub const MEAN_HARMONIC_DISTANCE: Self = TsRankNormalization(4);
+    /// `8`: divided by the number of unique words in the document.
+    pub const UNIQUE_WORDS: Self = TsRankNormalization(8);
+    /// `16`: divided by 1 + the logarithm of the number of unique words.
+    pub const LOG_UNIQUE_WORDS: Self = TsRankNormalization(16);
+    /// `32`: divided by itself + 1, which maps every rank into `0..1`.
+    pub const RANK_PLUS_ONE: Self = TsRankNormalization(32);
+
+    /// The flags as PostgreSQL's integer.
+    pub const fn bits(self) -> i32 {
+        self.0
+    }
+}
+
+impl std::ops::BitOr for TsRankNormalization {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        TsRankNormalization(self.0 | rhs.0)
+    }
+}
+
+fn rank_with(
+    name: &'static str,
+    weights: Node,
+    vector: Node,
+    query: Node,
+    normalization: TsRankNormalization,
+) -> Node {
+    Node::func(
+        name,
+        vec![
+            typed::<Array<Float4>>(weights),
+            vector,
+            query,
+            typed::<Int4>(Node::bind(normalization.bits())),
+        ],
+    )
+}
+
+/// `ts_rank(weights, vector, query, normalization)`: [`ts_rank`] with the weights of the
+/// four position weights in PostgreSQL's order `{D, C, B, A}` (the default is
+/// `{0.1, 0.2, 0.4, 1.0}`) and a length [normalization](TsRankNormalization).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// use orm_core::expr::text_search::TsRankNormalization as N;
+/// let v = alias_col::<Tsvector>("d", "tsv");
+/// let q = plainto_tsquery("english", "cat");
+/// let sql = select(ts_rank_with(vec![0.0_f32, 0.0, 0.5, 1.0], v, q, N::LOG_LENGTH | N::RANK_PLUS_ONE)).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT ts_rank($1::REAL[], "d"."tsv", plainto_tsquery($2::TEXT::REGCONFIG, $3::TEXT), $4::INTEGER)"#);
+/// assert_eq!(sql.params().len(), 4);
+/// ```
+pub fn ts_rank_with<W, V, Q>(
+    weights: W,
+    vector: V,
+    query: Q,
+    normalization: TsRankNormalization,
+) -> Expr<Float4, Both<W::Tables, Both<V::Tables, Q::Tables>>>
+where
+    W: AsExpression<Array<Float4>>,
+    V: AsExpression<Tsvector>,
+    Q: AsExpression<Tsquery>,
+{
+    Expr::from_node(rank_with(
+        "ts_rank",
+        weights.into_node(),
+        vector.into_node(),
+        query.into_node(),
+        normalization,
+    ))
+}
+
+/// `ts_rank_cd(weights, vector, query, normalization)`: [`ts_rank_cd`] with weights and a
+/// normalization, as [`ts_rank_with`].
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// use orm_core::expr::text_search::TsRankNormalization as N;
+/// let v = alias_col::<Tsvector>("d", "tsv");
+/// let q = plainto_tsquery("english", "cat");
+/// let sql = select(ts_rank_cd_with(vec![0.1_f32, 0.2, 0.4, 1.0], v, q, N::MEAN_HARMONIC_DISTANCE)).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT ts_rank_cd($1::REAL[], "d"."tsv", plainto_tsquery($2::TEXT::REGCONFIG, $3::TEXT), $4::INTEGER)"#);
+/// ```
+pub fn ts_rank_cd_with<W, V, Q>(
+    weights: W,
+    vector: V,
+    query: Q,
+    normalization: TsRankNormalization,
+) -> Expr<Float4, Both<W::Tables, Both<V::Tables, Q::Tables>>>
+where
+    W: AsExpression<Array<Float4>>,
+    V: AsExpression<Tsvector>,
+    Q: AsExpression<Tsquery>,
+{
+    Expr::from_node(rank_with(
+        "ts_rank_cd",
+        weights.into_node(),
+        vector.into_node(),
+        query.into_node(),
+        normalization,
     ))
 }
 
@@ -262,6 +494,27 @@ where
             ],
         ))
     }
+    /// `strip(self)`: the lexemes without positions and weights (smaller; phrase search
+    /// and ranking by proximity no longer work on it).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let v = alias_col::<Tsvector>("d", "tsv");
+    /// assert_eq!(select(v.strip()).to_sql().sql(), r#"SELECT strip("d"."tsv")"#);
+    /// ```
+    fn strip(self) -> Expr<Self::SqlType, Self::Tables> {
+        Expr::from_node(Node::func("strip", vec![self.into_node()]))
+    }
+    /// `length(self)`: the number of lexemes.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let v = alias_col::<Tsvector>("d", "tsv");
+    /// assert_eq!(select(v.length()).to_sql().sql(), r#"SELECT length("d"."tsv")"#);
+    /// ```
+    fn length(self) -> Expr<<Self::SqlType as TsvectorType>::NullAs<Int4>, Self::Tables> {
+        Expr::from_node(Node::func("length", vec![self.into_node()]))
+    }
 }
 
 impl<E: Expression> TsvectorExt for E where E::SqlType: TsvectorType {}
@@ -309,6 +562,27 @@ where
             op: "!!",
             expr: Box::new(self.into_node()),
         })
+    }
+    /// `numnode(self)`: the number of nodes (lexemes and operators); 0 when the query has
+    /// only stop words, which is how to tell that a search box query cannot match.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let q = websearch_to_tsquery("english", "the");
+    /// assert_eq!(select(q.numnode()).to_sql().sql(), "SELECT numnode(websearch_to_tsquery($1::TEXT::REGCONFIG, $2::TEXT))");
+    /// ```
+    fn numnode(self) -> Expr<<Self::SqlType as TsqueryType>::NullAs<Int4>, Self::Tables> {
+        Expr::from_node(Node::func("numnode", vec![self.into_node()]))
+    }
+    /// `querytree(self)`: the part of the query an index can use, as text (`T` when none).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// let q = to_tsquery("english", "!cat & dog");
+    /// assert_eq!(select(q.querytree()).to_sql().sql(), "SELECT querytree(to_tsquery($1::TEXT::REGCONFIG, $2::TEXT))");
+    /// ```
+    fn querytree(self) -> Expr<<Self::SqlType as TsqueryType>::NullAs<Text>, Self::Tables> {
+        Expr::from_node(Node::func("querytree", vec![self.into_node()]))
     }
 }
 

@@ -206,7 +206,10 @@ mod tests {
         let mut buf = BytesMut::new();
         h.to_sql(&ty, &mut buf).unwrap();
         for cut in 0..buf.len() {
-            assert!(PgHstore::from_sql(&ty, &buf[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                PgHstore::from_sql(&ty, &buf[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
         let mut longer = buf.to_vec();
         longer.push(0);
