@@ -2,7 +2,10 @@
 //!
 //! The right-hand sides are typed: a range column takes a [`Range<T>`](crate::types::Range)
 //! of its element type or another range expression of the same type, an element test takes
-//! the element type.
+//! the element type. Operators between a range and a multirange of the same element type
+//! have their own methods, named after the right-hand side: `contains_multirange`,
+//! `overlaps_multirange`, `adjacent_to_multirange`, .. on a range, and `contains_range`,
+//! `contained_by_range`, `strictly_left_of_range`, .. on a multirange.
 
 use crate::expr::{AsExpression, BaseOf, Expr, Expression, Node, typed_param};
 use crate::scope::Both;
@@ -38,6 +41,25 @@ kinds!(
 );
 
 type Cond<L, R> = Expr<Bool, Both<L, R>>;
+
+/// A range operator with a range on one side and a multirange on the other: the right-hand
+/// side is the other kind (`$kind` is the left side's), bound as `$n::TYPE` so the server
+/// does not take it for the left side's type.
+macro_rules! mixed_ops {
+    ($($(#[$m:meta])* $name:ident => $op:literal, $kind:ident, $other:ident;)*) => {$(
+        $(#[$m])*
+        fn $name<R: AsExpression<$other<Self>>>(self, other: R) -> Cond<Self::Tables, R::Tables>
+        where
+            Self::SqlType: $kind,
+        {
+            binary(
+                $op,
+                self.into_node(),
+                typed::<$other<Self>>(other.into_node()),
+            )
+        }
+    )*};
+}
 
 fn binary<ST, S>(op: &'static str, lhs: Node, rhs: Node) -> Expr<ST, S> {
     Expr::from_node(Node::binary(op, lhs, rhs))
@@ -260,6 +282,127 @@ pub trait RangeExt: Expression<SqlType: RangeType> {
     /// ```
     fn adjacent_to<R: AsExpression<BaseOf<Self>>>(self, other: R) -> Cond<Self::Tables, R::Tables> {
         binary("-|-", self.into_node(), other.into_node())
+    }
+
+    mixed_ops! {
+        /// `range @> multirange`: the range contains every range of the multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let free = MultiRange::new([Range::closed(1_i64, 2).unwrap(), Range::closed(5, 6).unwrap()]);
+        /// let sql = Booking::SLOT.contains_multirange(free).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" @> $1::INT8MULTIRANGE"#);
+        /// ```
+        contains_multirange => "@>", IsRange, MultirangeOf;
+        /// `range && multirange`: a point in common with one of the multirange's ranges.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.overlaps_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" && $1::INT8MULTIRANGE"#);
+        /// ```
+        overlaps_multirange => "&&", IsRange, MultirangeOf;
+        /// `range << multirange`: strictly left of the whole multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.strictly_left_of_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" << $1::INT8MULTIRANGE"#);
+        /// ```
+        strictly_left_of_multirange => "<<", IsRange, MultirangeOf;
+        /// `range >> multirange`: strictly right of the whole multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.strictly_right_of_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" >> $1::INT8MULTIRANGE"#);
+        /// ```
+        strictly_right_of_multirange => ">>", IsRange, MultirangeOf;
+        /// `range &< multirange`: does not extend to the right of the multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.not_extend_right_of_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" &< $1::INT8MULTIRANGE"#);
+        /// ```
+        not_extend_right_of_multirange => "&<", IsRange, MultirangeOf;
+        /// `range &> multirange`: does not extend to the left of the multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.not_extend_left_of_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" &> $1::INT8MULTIRANGE"#);
+        /// ```
+        not_extend_left_of_multirange => "&>", IsRange, MultirangeOf;
+        /// `range -|- multirange`: adjacent to the multirange.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::SLOT.adjacent_to_multirange(MultiRange::<i64>::empty()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."slot" -|- $1::INT8MULTIRANGE"#);
+        /// ```
+        adjacent_to_multirange => "-|-", IsRange, MultirangeOf;
+        /// `multirange <@ range`: every range of the multirange lies in the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.contained_by_range(Range::closed(0, 24).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" <@ $1::INT4RANGE"#);
+        /// ```
+        contained_by_range => "<@", IsMultirange, RangeOf;
+        /// `multirange << range`: strictly left of the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.strictly_left_of_range(Range::closed(20, 24).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" << $1::INT4RANGE"#);
+        /// ```
+        strictly_left_of_range => "<<", IsMultirange, RangeOf;
+        /// `multirange >> range`: strictly right of the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.strictly_right_of_range(Range::closed(0, 1).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" >> $1::INT4RANGE"#);
+        /// ```
+        strictly_right_of_range => ">>", IsMultirange, RangeOf;
+        /// `multirange &< range`: does not extend to the right of the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.not_extend_right_of_range(Range::closed(0, 24).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" &< $1::INT4RANGE"#);
+        /// ```
+        not_extend_right_of_range => "&<", IsMultirange, RangeOf;
+        /// `multirange &> range`: does not extend to the left of the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.not_extend_left_of_range(Range::closed(0, 24).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" &> $1::INT4RANGE"#);
+        /// ```
+        not_extend_left_of_range => "&>", IsMultirange, RangeOf;
+        /// `multirange -|- range`: adjacent to the range.
+        ///
+        /// ```
+        /// # use orm_core::prelude::*;
+        /// # use orm_core::__doc::*;
+        /// let sql = Booking::FREE.adjacent_to_range(Range::closed_open(24, 30).unwrap()).into_expr().to_sql();
+        /// assert_eq!(sql.sql(), r#""bookings"."free" -|- $1::INT4RANGE"#);
+        /// ```
+        adjacent_to_range => "-|-", IsMultirange, RangeOf;
     }
 
     /// `self + other`: the union. For two ranges the server raises an error when the result
