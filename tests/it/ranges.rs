@@ -589,3 +589,82 @@ async fn range_columns_operators_and_exclude_constraint() {
     );
     assert_eq!(db.query::<i64, _>(&q).await.unwrap(), [inserted[0].id]);
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "shifts")]
+pub struct Shift {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    pub slot: Range<i32>,
+    pub free: MultiRange<i32>,
+}
+
+/// The operators with a range on one side and a multirange on the other, run by the server
+/// with bound values and with both columns.
+#[tokio::test]
+async fn mixed_range_and_multirange_operators() {
+    let db = test_db("range_mixed").await;
+    db.create_all(&[Shift::TABLE], false).await.unwrap();
+    let r = |a: i32, b: i32| Range::closed_open(a, b).unwrap();
+    let m = |rs: &[(i32, i32)]| MultiRange::new(rs.iter().map(|&(a, b)| r(a, b)));
+    db.execute(
+        &insert::<Shift>()
+            .set(Shift::SLOT, r(10, 20))
+            .set(Shift::FREE, m(&[(1, 5), (20, 30)])),
+    )
+    .await
+    .unwrap();
+    let range_side: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
+        .fetch_one(&select_from::<Shift>().select((
+            Shift::SLOT.contains_multirange(m(&[(12, 14), (15, 16)])),
+            Shift::SLOT.contains_multirange(m(&[(12, 14), (19, 21)])),
+            Shift::SLOT.overlaps_multirange(m(&[(1, 5), (20, 30)])),
+            Shift::SLOT.overlaps_multirange(m(&[(1, 5), (19, 30)])),
+            Shift::SLOT.strictly_left_of_multirange(m(&[(25, 30)])),
+            Shift::SLOT.strictly_right_of_multirange(m(&[(1, 5)])),
+            Shift::SLOT.not_extend_right_of_multirange(m(&[(1, 5), (20, 30)])),
+            Shift::SLOT.not_extend_left_of_multirange(m(&[(11, 30)])),
+            Shift::SLOT.adjacent_to_multirange(m(&[(20, 30)])),
+            Shift::SLOT.adjacent_to_multirange(m(&[(21, 30)])),
+            Shift::SLOT.contained_by_multirange(m(&[(0, 5), (8, 25)])),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        range_side,
+        (true, false, false, true, true, true, true, false, true, false, true)
+    );
+    let multi_side: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
+        .fetch_one(&select_from::<Shift>().select((
+            Shift::FREE.contains_range(r(2, 3)),
+            Shift::FREE.contained_by_range(r(0, 40)),
+            Shift::FREE.contained_by_range(r(2, 40)),
+            Shift::FREE.overlaps_range(r(4, 6)),
+            Shift::FREE.strictly_left_of_range(r(40, 50)),
+            Shift::FREE.strictly_right_of_range(r(-5, 0)),
+            Shift::FREE.not_extend_right_of_range(r(0, 30)),
+            Shift::FREE.not_extend_left_of_range(r(2, 3)),
+            Shift::FREE.adjacent_to_range(r(30, 40)),
+            Shift::FREE.adjacent_to_range(r(31, 40)),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        multi_side,
+        (true, true, false, true, true, true, true, false, true, false)
+    );
+    // Column against column. Adjacency is to the multirange's ends (its lowest lower and
+    // highest upper bound): [10,20) lies between {[1,5),[20,30)}, so it is not adjacent.
+    let cols: (bool, bool, bool) = db
+        .fetch_one(&select_from::<Shift>().select((
+            Shift::SLOT.overlaps_multirange(Shift::FREE),
+            Shift::SLOT.adjacent_to_multirange(Shift::FREE),
+            Shift::SLOT.not_extend_right_of_multirange(Shift::FREE),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(cols, (false, false, true));
+    // The Rust-side multirange methods agree with the server.
+    let free = m(&[(1, 5), (20, 30)]);
+    assert!(free.contains_range(&r(2, 3)) && free.overlaps_range(&r(4, 6)));
+}
