@@ -700,3 +700,352 @@ mod custom {
         );
     }
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "ordered_stores")]
+pub struct OrderedStore {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    pub attrs: PgHstore,
+    pub more: Option<PgHstore>,
+    pub many: Vec<PgHstore>,
+}
+
+/// `PgHstore`: the ordered map round-trips (NULL values, empty maps, NULL column, arrays)
+/// and works with the HSTORE operators.
+#[tokio::test]
+async fn ordered_hstore_round_trip_and_operators() {
+    let db = test_db("hstore_ordered").await;
+    db.create_all(&[OrderedStore::TABLE], false).await.unwrap();
+    let attrs: PgHstore = [
+        ("zeta", Some("last")),
+        ("alpha", None),
+        ("ключ", Some("значение, \"q\" => x")),
+        ("", Some("")),
+    ]
+    .into_iter()
+    .collect();
+    let rows = [
+        OrderedStore {
+            id: 0,
+            attrs: attrs.clone(),
+            more: Some(PgHstore::new()),
+            many: vec![PgHstore::new(), attrs.clone()],
+        },
+        OrderedStore {
+            id: 0,
+            attrs: PgHstore::new(),
+            more: None,
+            many: vec![],
+        },
+    ];
+    let back: Vec<OrderedStore> = db
+        .fetch_all(
+            &insert::<OrderedStore>()
+                .models(rows.iter())
+                .returning_model(),
+        )
+        .await
+        .unwrap();
+    for (got, want) in back.iter().zip(&rows) {
+        assert_eq!(
+            OrderedStore {
+                id: 0,
+                ..got.clone()
+            },
+            *want
+        );
+    }
+    // Ordered by key, whatever the server's order.
+    let keys: Vec<&str> = back[0].attrs.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["", "alpha", "zeta", "ключ"]);
+
+    let id = back[0].id;
+    let (merged, contains, value, as_map): (
+        PgHstore,
+        bool,
+        Option<String>,
+        HashMap<String, Option<String>>,
+    ) = db
+        .fetch_one(
+            &select_from::<OrderedStore>()
+                .select((
+                    OrderedStore::ATTRS.concat_hstore(
+                        [("alpha", Some("now set"))]
+                            .into_iter()
+                            .collect::<PgHstore>(),
+                    ),
+                    OrderedStore::ATTRS
+                        .contains([("zeta", Some("last"))].into_iter().collect::<PgHstore>()),
+                    OrderedStore::ATTRS.get("ключ"),
+                    OrderedStore::ATTRS,
+                ))
+                .filter(OrderedStore::ID.eq(id)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.get("alpha"), Some(&Some("now set".to_owned())));
+    assert_eq!(merged.len(), 4);
+    assert!(contains);
+    assert_eq!(value.as_deref(), Some("значение, \"q\" => x"));
+    // Both Rust types decode the same column.
+    assert_eq!(PgHstore::from(as_map), attrs);
+    let found: i64 = db
+        .fetch_one(
+            &select_from::<OrderedStore>()
+                .select(count_star())
+                .filter(OrderedStore::ATTRS.eq(attrs.clone())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, 1);
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "flag_sets")]
+pub struct FlagSet {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    pub flags: PgBits,
+    #[mapped(sql_type = "BIT(4)")]
+    pub fixed: PgBits,
+    pub maybe: Option<PgBits>,
+}
+
+fn bits(s: &str) -> PgBits {
+    s.parse().unwrap()
+}
+
+/// BIT / VARBIT operators and functions, run by the server on columns and bound values.
+#[tokio::test]
+async fn bit_string_operators() {
+    let db = test_db("bit_ops").await;
+    db.create_all(&[FlagSet::TABLE], false).await.unwrap();
+    let id: i64 = db
+        .fetch_one(
+            &insert::<FlagSet>()
+                .model(&FlagSet {
+                    id: 0,
+                    flags: bits("10110"),
+                    fixed: bits("1100"),
+                    maybe: None,
+                })
+                .returning(FlagSet::ID),
+        )
+        .await
+        .unwrap();
+    let sel = || select_from::<FlagSet>().filter(FlagSet::ID.eq(id));
+    let ops: (
+        PgBits,
+        PgBits,
+        PgBits,
+        PgBits,
+        PgBits,
+        PgBits,
+        PgBits,
+        PgBits,
+    ) = db
+        .fetch_one(
+            &sel().select((
+                FlagSet::FLAGS.bit_and(bits("11100")),
+                FlagSet::FLAGS.bit_or(bits("00001")),
+                FlagSet::FLAGS.bit_xor(bits("11111")),
+                FlagSet::FLAGS.bit_not(),
+                FlagSet::FLAGS.shift_left(2),
+                FlagSet::FLAGS.shift_right(1),
+                FlagSet::FIXED.concat_bits(FlagSet::FLAGS),
+                FlagSet::FIXED
+                    .bit_and(bits("1010"))
+                    .bit_or(FlagSet::FIXED.shift_right(2)),
+            )),
+        )
+        .await
+        .unwrap();
+    let text: Vec<String> = [ops.0, ops.1, ops.2, ops.3, ops.4, ops.5, ops.6, ops.7]
+        .iter()
+        .map(PgBits::to_string)
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "10100",
+            "10111",
+            "01001",
+            "01001",
+            "11000",
+            "01011",
+            "110010110",
+            "1011"
+        ]
+    );
+    let funcs: (i32, i32, i32, i64, i32, i32, PgBits, Option<i64>) = db
+        .fetch_one(&sel().select((
+            FlagSet::FLAGS.length(),
+            FlagSet::FLAGS.bit_length(),
+            FlagSet::FLAGS.octet_length(),
+            FlagSet::FLAGS.bit_count(),
+            FlagSet::FLAGS.get_bit(0),
+            FlagSet::FLAGS.get_bit(1),
+            FlagSet::FLAGS.set_bit(1, 1),
+            FlagSet::MAYBE.bit_count(),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        (funcs.0, funcs.1, funcs.2, funcs.3, funcs.4, funcs.5),
+        (5, 5, 1, 3, 1, 0)
+    );
+    assert_eq!(funcs.6.to_string(), "11110");
+    assert_eq!(funcs.7, None);
+    // As a filter: rows whose bit 2 is set and whose masked flags equal a value.
+    let n: i64 = db
+        .fetch_one(
+            &select_from::<FlagSet>().select(count_star()).filter(
+                FlagSet::FLAGS
+                    .get_bit(2)
+                    .eq(1)
+                    .and(FlagSet::FLAGS.bit_and(bits("10000")).eq(bits("10000"))),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Different lengths: the server's error, not a panic.
+    let err = db
+        .fetch_one::<PgBits, _>(&sel().select(FlagSet::FLAGS.bit_and(bits("1"))))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("different sizes"), "{err}");
+}
+
+/// The full-text extras: default configuration, headline options, rank weights and
+/// normalization, `strip`, `length`, `numnode`, `querytree`.
+#[tokio::test]
+async fn full_text_search_options_and_helpers() {
+    let db = test_db("fts_more").await;
+    db.create_all(&[Article::TABLE], false).await.unwrap();
+    db.execute(
+        &insert::<Article>()
+            .columns((Article::TITLE, Article::BODY))
+            .values_iter([
+                ("Cats", "The fat cat sat on the mat. Cats love mats and cats nap."),
+                ("Long", "A cat. Then many words about other things: the river, the lake, the hills, the sky, the road."),
+            ]),
+    )
+    .await
+    .unwrap();
+    let title_a = || to_tsvector("english", Article::TITLE).setweight(TsWeight::A);
+    let doc = || title_a().concat_tsvector(to_tsvector("english", Article::BODY));
+    let q = || plainto_tsquery("english", "cat");
+
+    // The session's default configuration is used by the one-argument forms.
+    let mut conn = db.connection().await.unwrap();
+    conn.execute_sql("SET default_text_search_config = 'pg_catalog.english'")
+        .await
+        .unwrap();
+    let (v, dq, matched): (PgTsVector, String, bool) = conn
+        .fetch_one(&select((
+            to_tsvector_default("The cats sat"),
+            to_tsquery_default("cats & !dogs").cast::<Text>(),
+            to_tsvector_default("Cats running").matches(websearch_to_tsquery_default("cat -dog")),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(v.to_string(), "'cat':2 'sat':3");
+    assert_eq!(dq, "'cat' & !'dog'");
+    assert!(matched);
+    let (plain, phrase): (String, String) = conn
+        .fetch_one(&select((
+            plainto_tsquery_default("fat cats").cast::<Text>(),
+            phraseto_tsquery_default("fat cats").cast::<Text>(),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        (plain.as_str(), phrase.as_str()),
+        ("'fat' & 'cat'", "'fat' <-> 'cat'")
+    );
+    drop(conn);
+
+    // Headline options: our own markers, a short fragment.
+    let head: String = db
+        .fetch_one(
+            &select_from::<Article>()
+                .select(ts_headline_with(
+                    "english",
+                    Article::BODY,
+                    q(),
+                    "StartSel=<mark>, StopSel=</mark>, MaxWords=4, MinWords=2",
+                ))
+                .filter(Article::TITLE.eq("Cats")),
+        )
+        .await
+        .unwrap();
+    assert!(head.to_lowercase().contains("<mark>cats</mark>"), "{head}");
+    assert!(!head.contains("<b>"), "{head}");
+    assert!(head.split_whitespace().count() <= 4, "{head}");
+
+    // Weights: title matches (A) count only when A weighs something.
+    let ranks: Vec<(String, f32, f32, f32)> = db
+        .fetch_all(
+            &select_from::<Article>()
+                .select((
+                    Article::TITLE,
+                    ts_rank_with(
+                        vec![0.1_f32, 0.2, 0.4, 1.0],
+                        doc(),
+                        q(),
+                        TsRankNormalization::NONE,
+                    ),
+                    ts_rank_with(
+                        vec![0.0_f32, 0.0, 0.0, 1.0],
+                        doc(),
+                        q(),
+                        TsRankNormalization::NONE,
+                    ),
+                    ts_rank_cd_with(
+                        vec![0.1_f32, 0.2, 0.4, 1.0],
+                        doc(),
+                        q(),
+                        TsRankNormalization::LENGTH | TsRankNormalization::RANK_PLUS_ONE,
+                    ),
+                ))
+                .order_by(Article::ID),
+        )
+        .await
+        .unwrap();
+    // Default weights give what plain `ts_rank` gives.
+    let plain: Vec<f32> = db
+        .fetch_all(
+            &select_from::<Article>()
+                .select(ts_rank(doc(), q()))
+                .order_by(Article::ID),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ranks[0].1, plain[0]);
+    // Only "Cats" has "cat" in its (weight A) title.
+    assert!(ranks[0].2 > 0.0 && ranks[1].2 == 0.0, "{ranks:?}");
+    // RANK_PLUS_ONE maps into 0..1; LENGTH puts the short document first.
+    assert!(ranks.iter().all(|r| (0.0..1.0).contains(&r.3)), "{ranks:?}");
+    assert!(ranks[0].3 > ranks[1].3, "{ranks:?}");
+
+    // strip, length; numnode and querytree of tsqueries.
+    let row: (PgTsVector, i32, i32, i32, String, String) = db
+        .fetch_one(&select((
+            to_tsvector("english", "fat cats eat fat rats").strip(),
+            to_tsvector("english", "fat cats eat fat rats").length(),
+            websearch_to_tsquery("english", "fat cat -rat").numnode(),
+            websearch_to_tsquery("english", "the and of").numnode(),
+            to_tsquery("english", "!cat & dog").querytree(),
+            to_tsquery("english", "!cat").querytree(),
+        )))
+        .await
+        .unwrap();
+    assert_eq!(row.0.to_string(), "'cat' 'eat' 'fat' 'rat'");
+    assert_eq!(row.1, 4);
+    assert_eq!(row.2, 6);
+    assert_eq!(row.3, 0);
+    assert_eq!(row.4, "'dog'");
+    assert_eq!(row.5, "T");
+}

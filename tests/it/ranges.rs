@@ -614,7 +614,19 @@ async fn mixed_range_and_multirange_operators() {
     )
     .await
     .unwrap();
-    let range_side: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
+    let range_side: (
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+    ) = db
         .fetch_one(&select_from::<Shift>().select((
             Shift::SLOT.contains_multirange(m(&[(12, 14), (15, 16)])),
             Shift::SLOT.contains_multirange(m(&[(12, 14), (19, 21)])),
@@ -632,7 +644,9 @@ async fn mixed_range_and_multirange_operators() {
         .unwrap();
     assert_eq!(
         range_side,
-        (true, false, false, true, true, true, true, false, true, false, true)
+        (
+            true, false, false, true, true, true, true, false, true, false, true
+        )
     );
     let multi_side: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
         .fetch_one(&select_from::<Shift>().select((
@@ -651,7 +665,9 @@ async fn mixed_range_and_multirange_operators() {
         .unwrap();
     assert_eq!(
         multi_side,
-        (true, true, false, true, true, true, true, false, true, false)
+        (
+            true, true, false, true, true, true, true, false, true, false
+        )
     );
     // Column against column. Adjacency is to the multirange's ends (its lowest lower and
     // highest upper bound): [10,20) lies between {[1,5),[20,30)}, so it is not adjacent.
