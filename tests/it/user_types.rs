@@ -8,7 +8,7 @@ use mapped::orm_core::types::{SqlType, UserType};
 use mapped::orm_runtime::SqlState;
 use mapped::prelude::*;
 
-use crate::support::test_db;
+use crate::support::{test_db, test_db_with};
 
 #[derive(PgEnum, Debug, Clone, Copy, PartialEq, Eq)]
 #[mapped(type_name = "mood", rename_all = "lowercase")]
@@ -254,4 +254,147 @@ async fn schema_qualified_enum() {
         .unwrap();
     assert_eq!(lit, Level::Low);
     db.drop_all(&[Leveled::TABLE], false).await.unwrap();
+}
+
+#[derive(PgEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[mapped(type_name = "shade", rename_all = "lowercase")]
+pub enum Shade {
+    Light,
+    Dark,
+}
+
+/// The same type after `ALTER TYPE shade ADD VALUE 'neon'`, managed outside `create_all`.
+#[derive(PgEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[mapped(type_name = "shade", rename_all = "lowercase", create_type = false)]
+pub(crate) enum ShadeV2 {
+    Light,
+    Dark,
+    Neon,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "paints")]
+pub struct Paint {
+    #[mapped(primary_key)]
+    pub id: i32,
+    pub shade: Shade,
+    pub shades: Vec<Shade>,
+}
+
+/// An ENUM changed by DDL while the program runs. One pooled connection, so the same
+/// connection (and its cached statements and types) sees every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enum_evolution_through_the_engine() {
+    let db = test_db_with(
+        "enum_evolution",
+        mapped::orm_runtime::DatabaseOptions::default().max_size(1),
+    )
+    .await;
+    db.create_all(&[Paint::TABLE], false).await.unwrap();
+    let first = Paint {
+        id: 1,
+        shade: Shade::Light,
+        shades: vec![Shade::Dark, Shade::Light],
+    };
+    db.execute(&insert::<Paint>().model(&first)).await.unwrap();
+    let all = || Paint::query().order_by(Paint::ID);
+    assert_eq!(
+        db.fetch_all::<Paint, _>(&all()).await.unwrap(),
+        [first.clone()]
+    );
+    let type_oid = || select(regclass("paints").cast::<Oid>());
+    let old_table: u32 = db.fetch_one(&type_oid()).await.unwrap();
+
+    // A label added by DDL run through the engine, then used by a row.
+    db.execute_sql("ALTER TYPE shade ADD VALUE 'neon'")
+        .await
+        .unwrap();
+    db.execute_sql("INSERT INTO paints VALUES (2, 'neon', '{light,neon}')")
+        .await
+        .unwrap();
+    // The old Rust enum: a clear error naming the label, the type and the Rust type.
+    let err = db.fetch_all::<Paint, _>(&all()).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("\"neon\"") && msg.contains("shade") && msg.contains("Shade"),
+        "{msg}"
+    );
+    // In an array too.
+    let err = db
+        .fetch_one::<Vec<Shade>, _>(
+            &select_from::<Paint>()
+                .select(Paint::SHADES)
+                .filter(Paint::ID.eq(2)),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("\"neon\""), "{err}");
+    // Rows without the new label still read.
+    let one: Paint = db
+        .fetch_one(&Paint::query().filter(Paint::ID.eq(1)))
+        .await
+        .unwrap();
+    assert_eq!(one, first);
+    // A Rust enum that has the label reads it, although the connection cached the type
+    // before the label existed (decoding goes by label, not by the cached label list).
+    let (shade, shades): (ShadeV2, Vec<ShadeV2>) = db
+        .fetch_one(
+            &select_from::<Paint>()
+                .select((
+                    Paint::SHADE.cast::<ShadeV2>(),
+                    Paint::SHADES.cast::<Array<ShadeV2>>(),
+                ))
+                .filter(Paint::ID.eq(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (shade, shades),
+        (ShadeV2::Neon, vec![ShadeV2::Light, ShadeV2::Neon])
+    );
+    let bound: ShadeV2 = db
+        .fetch_one(&select(value::<ShadeV2>(ShadeV2::Neon)))
+        .await
+        .unwrap();
+    assert_eq!(bound, ShadeV2::Neon);
+
+    // Dropped and created again: a new OID for the type and the table. The same connection
+    // binds and decodes the new type: the driver caches types by OID, so the new OID is
+    // looked up afresh, and the engine forgot its prepared statements (and cleared the
+    // driver's type cache) when the DDL ran.
+    let old_type: u32 = db
+        .fetch_one(&select(raw::<Oid>("'shade'::regtype::oid")))
+        .await
+        .unwrap();
+    db.execute_sql("DROP TABLE paints; DROP TYPE shade")
+        .await
+        .unwrap();
+    db.create_all(&[Paint::TABLE], false).await.unwrap();
+    let new_type: u32 = db
+        .fetch_one(&select(raw::<Oid>("'shade'::regtype::oid")))
+        .await
+        .unwrap();
+    assert_ne!(old_type, new_type);
+    assert_ne!(
+        db.fetch_one::<u32, _>(&type_oid()).await.unwrap(),
+        old_table
+    );
+    let second = Paint {
+        id: 3,
+        shade: Shade::Dark,
+        shades: vec![Shade::Light],
+    };
+    db.execute(&insert::<Paint>().models([&first, &second]))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.fetch_all::<Paint, _>(&all()).await.unwrap(),
+        [first, second]
+    );
+    let lit: Shade = db
+        .fetch_one(&select(value::<Shade>(Shade::Dark)))
+        .await
+        .unwrap();
+    assert_eq!(lit, Shade::Dark);
+    assert_eq!(db.status().size, 1);
 }
