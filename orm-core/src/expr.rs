@@ -38,6 +38,7 @@ use crate::writer::{QueryFragment, SqlWriter};
 mod range;
 pub use range::{
     ElementOf, IsMultirange, IsRange, MultirangeOf, RangeExt, RangeOf, elem_contained_by,
+    range_agg, range_intersect_agg,
 };
 
 /// The untyped expression tree the writer renders.

@@ -35,7 +35,6 @@ pub use postgres_types;
 /// The names most programs need.
 pub mod prelude {
     pub use crate::column::Column;
-    pub use crate::expr::RangeExt;
     pub use crate::expr::array::{ArrayExt, unnest_table};
     pub use crate::expr::bits::BitExt;
     pub use crate::expr::hstore::{HstoreExt, hstore, hstore_each, hstore_from_arrays};
@@ -57,6 +56,7 @@ pub mod prelude {
         bool_and, bool_or, case, coalesce, count, count_star, exists, func, length, lower, max,
         min, not_exists, now, raw, row, string_agg, sum, typed_value, upper, value,
     };
+    pub use crate::expr::{RangeExt, range_agg, range_intersect_agg};
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};
     pub use crate::pg::*;

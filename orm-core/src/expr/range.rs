@@ -7,7 +7,7 @@
 //! `overlaps_multirange`, `adjacent_to_multirange`, .. on a range, and `contains_range`,
 //! `contained_by_range`, `strictly_left_of_range`, .. on a multirange.
 
-use crate::expr::{AsExpression, BaseOf, Expr, Expression, Node, typed_param};
+use crate::expr::{Aggregate, AsExpression, BaseOf, Expr, Expression, Node, typed_param};
 use crate::scope::Both;
 use crate::types::{Bool, Nullable, RangeType, SqlType};
 
@@ -600,6 +600,40 @@ where
 {
     let element = typed_param(element.into_node(), <BaseOf<E> as SqlType>::TYPE);
     binary("<@", element, range.into_node())
+}
+
+/// `range_agg(expr)`: the union of the ranges (or multiranges) of the group, as a
+/// multirange; NULL over no rows. Add `.filter(..)` for `FILTER (WHERE ..)`.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// use orm_core::expr::range_agg;
+/// let sql = select_from::<Booking>().select((Booking::ROOM, range_agg(Booking::SLOT))).group_by(Booking::ROOM).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT "bookings"."room", range_agg("bookings"."slot") FROM "bookings" GROUP BY "bookings"."room""#);
+/// ```
+pub fn range_agg<E>(e: E) -> Aggregate<Nullable<MultirangeOf<E>>, E::Tables>
+where
+    E: Expression<SqlType: RangeType>,
+{
+    Aggregate::new("range_agg", vec![e.into_node()])
+}
+
+/// `range_intersect_agg(expr)`: the intersection of the ranges (or multiranges) of the
+/// group, of the same type; NULL over no rows.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # use orm_core::__doc::*;
+/// use orm_core::expr::range_intersect_agg;
+/// let sql = select_from::<Booking>().select(range_intersect_agg(Booking::SLOT)).to_sql();
+/// assert_eq!(sql.sql(), r#"SELECT range_intersect_agg("bookings"."slot") FROM "bookings""#);
+/// ```
+pub fn range_intersect_agg<E>(e: E) -> Aggregate<Nullable<BaseOf<E>>, E::Tables>
+where
+    E: Expression<SqlType: RangeType>,
+{
+    Aggregate::new("range_intersect_agg", vec![e.into_node()])
 }
 
 #[cfg(test)]
