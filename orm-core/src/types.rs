@@ -59,6 +59,15 @@
 //! | `Vec<Vec<T>>` (one `Vec` per dimension) | [`Array<Array<ST>>`](Array) | `<T's type>[][]` | |
 //! | `Option<T>` | [`Nullable<ST>`] | `<T's type>`, without `NOT NULL` | |
 //!
+//! Each type's operators and functions are typed methods of an extension trait in the
+//! prelude: [`ArrayExt`](crate::expr::array::ArrayExt), [`JsonExt`](crate::expr::jsonb::JsonExt)
+//! and [`JsonbExt`](crate::expr::jsonb::JsonbExt), [`HstoreExt`](crate::expr::hstore::HstoreExt),
+//! [`NetExt`](crate::expr::net::NetExt) and [`MacExt`](crate::expr::net::MacExt),
+//! [`BitExt`](crate::expr::bits::BitExt), [`RangeExt`](crate::expr::RangeExt) (ranges and
+//! multiranges), [`TsvectorExt`](crate::expr::text_search::TsvectorExt) and
+//! [`TsqueryExt`](crate::expr::text_search::TsqueryExt); functions that build values
+//! (`to_tsvector`, `hstore`, `range_agg`, ..) are free functions there too.
+//!
 //! A field can keep its Rust type and change the DDL with `#[mapped(sql_type = "NUMERIC(12,2)")]`
 //! (also `VARCHAR(80)`, `TIMESTAMP(3)`, `CITEXT`, ..); the marker stays the Rust type's.
 //!
