@@ -300,7 +300,7 @@ async fn enum_evolution_through_the_engine() {
     let all = || Paint::query().order_by(Paint::ID);
     assert_eq!(
         db.fetch_all::<Paint, _>(&all()).await.unwrap(),
-        [first.clone()]
+        std::slice::from_ref(&first)
     );
     let type_oid = || select(regclass("paints").cast::<Oid>());
     let old_table: u32 = db.fetch_one(&type_oid()).await.unwrap();
