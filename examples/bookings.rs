@@ -192,7 +192,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .and(Booking::DURING.overlaps(wanted.clone())),
         );
     let free: Vec<Room> = db
-        .fetch_all(
+        .query(
             &Room::query()
                 .filter(Room::SEATS.ge(6).and(not_exists(busy)))
                 .order_by(Room::ID),
@@ -205,7 +205,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (range_agg), a multirange difference computed by the server.
     let day = slot((8, 0), (18, 0))?;
     let free_time: Vec<(String, MultiRange<DateTime<Utc>>)> = db
-        .fetch_all(
+        .query(
             &select_from::<Room>()
                 .left_join::<Booking, _>(
                     Booking::ROOM_ID
@@ -239,7 +239,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let q = || websearch_to_tsquery(english(), search);
         let hits: Vec<(String, Slot, f32, String)> = db
-            .fetch_all(
+            .query(
                 &select_from::<Booking>()
                     .inner_join::<Room, _>(Room::ID.eq(Booking::ROOM_ID))
                     .select((
@@ -268,7 +268,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = db.connection().await?;
     conn.execute_sql("SET enable_seqscan = off").await?;
     let explain: Vec<String> = conn
-        .fetch_all(
+        .query(
             &raw_query::<Text>(
                 "EXPLAIN SELECT id FROM bookings.bookings WHERE \
                  to_tsvector('english'::regconfig, description) @@ websearch_to_tsquery('english'::regconfig, ",

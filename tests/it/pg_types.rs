@@ -740,7 +740,7 @@ async fn ordered_hstore_round_trip_and_operators() {
         },
     ];
     let back: Vec<OrderedStore> = db
-        .fetch_all(
+        .query(
             &insert::<OrderedStore>()
                 .models(rows.iter())
                 .returning_model(),
@@ -767,7 +767,7 @@ async fn ordered_hstore_round_trip_and_operators() {
         Option<String>,
         HashMap<String, Option<String>>,
     ) = db
-        .fetch_one(
+        .query_one(
             &select_from::<OrderedStore>()
                 .select((
                     OrderedStore::ATTRS.concat_hstore(
@@ -791,7 +791,7 @@ async fn ordered_hstore_round_trip_and_operators() {
     // Both Rust types decode the same column.
     assert_eq!(PgHstore::from(as_map), attrs);
     let found: i64 = db
-        .fetch_one(
+        .query_one(
             &select_from::<OrderedStore>()
                 .select(count_star())
                 .filter(OrderedStore::ATTRS.eq(attrs.clone())),
@@ -822,7 +822,7 @@ async fn bit_string_operators() {
     let db = test_db("bit_ops").await;
     db.create_all(&[FlagSet::TABLE], false).await.unwrap();
     let id: i64 = db
-        .fetch_one(
+        .query_one(
             &insert::<FlagSet>()
                 .model(&FlagSet {
                     id: 0,
@@ -845,7 +845,7 @@ async fn bit_string_operators() {
         PgBits,
         PgBits,
     ) = db
-        .fetch_one(
+        .query_one(
             &sel().select((
                 FlagSet::FLAGS.bit_and(bits("11100")),
                 FlagSet::FLAGS.bit_or(bits("00001")),
@@ -879,7 +879,7 @@ async fn bit_string_operators() {
         ]
     );
     let funcs: (i32, i32, i32, i64, i32, i32, PgBits, Option<i64>) = db
-        .fetch_one(&sel().select((
+        .query_one(&sel().select((
             FlagSet::FLAGS.length(),
             FlagSet::FLAGS.bit_length(),
             FlagSet::FLAGS.octet_length(),
@@ -899,7 +899,7 @@ async fn bit_string_operators() {
     assert_eq!(funcs.7, None);
     // As a filter: rows whose bit 2 is set and whose masked flags equal a value.
     let n: i64 = db
-        .fetch_one(
+        .query_one(
             &select_from::<FlagSet>().select(count_star()).filter(
                 FlagSet::FLAGS
                     .get_bit(2)
@@ -912,7 +912,7 @@ async fn bit_string_operators() {
     assert_eq!(n, 1);
     // Different lengths: the server's error, not a panic.
     let err = db
-        .fetch_one::<PgBits, _>(&sel().select(FlagSet::FLAGS.bit_and(bits("1"))))
+        .query_one::<PgBits, _>(&sel().select(FlagSet::FLAGS.bit_and(bits("1"))))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("different sizes"), "{err}");
@@ -944,7 +944,7 @@ async fn full_text_search_options_and_helpers() {
         .await
         .unwrap();
     let (v, dq, matched): (PgTsVector, String, bool) = conn
-        .fetch_one(&select((
+        .query_one(&select((
             to_tsvector_default("The cats sat"),
             to_tsquery_default("cats & !dogs").cast::<Text>(),
             to_tsvector_default("Cats running").matches(websearch_to_tsquery_default("cat -dog")),
@@ -955,7 +955,7 @@ async fn full_text_search_options_and_helpers() {
     assert_eq!(dq, "'cat' & !'dog'");
     assert!(matched);
     let (plain, phrase): (String, String) = conn
-        .fetch_one(&select((
+        .query_one(&select((
             plainto_tsquery_default("fat cats").cast::<Text>(),
             phraseto_tsquery_default("fat cats").cast::<Text>(),
         )))
@@ -969,7 +969,7 @@ async fn full_text_search_options_and_helpers() {
 
     // Headline options: our own markers, a short fragment.
     let head: String = db
-        .fetch_one(
+        .query_one(
             &select_from::<Article>()
                 .select(ts_headline_with(
                     "english",
@@ -987,7 +987,7 @@ async fn full_text_search_options_and_helpers() {
 
     // Weights: title matches (A) count only when A weighs something.
     let ranks: Vec<(String, f32, f32, f32)> = db
-        .fetch_all(
+        .query(
             &select_from::<Article>()
                 .select((
                     Article::TITLE,
@@ -1016,7 +1016,7 @@ async fn full_text_search_options_and_helpers() {
         .unwrap();
     // Default weights give what plain `ts_rank` gives.
     let plain: Vec<f32> = db
-        .fetch_all(
+        .query(
             &select_from::<Article>()
                 .select(ts_rank(doc(), q()))
                 .order_by(Article::ID),
@@ -1032,7 +1032,7 @@ async fn full_text_search_options_and_helpers() {
 
     // strip, length; numnode and querytree of tsqueries.
     let row: (PgTsVector, i32, i32, i32, String, String) = db
-        .fetch_one(&select((
+        .query_one(&select((
             to_tsvector("english", "fat cats eat fat rats").strip(),
             to_tsvector("english", "fat cats eat fat rats").length(),
             websearch_to_tsquery("english", "fat cat -rat").numnode(),

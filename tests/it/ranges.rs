@@ -627,7 +627,7 @@ async fn mixed_range_and_multirange_operators() {
         bool,
         bool,
     ) = db
-        .fetch_one(&select_from::<Shift>().select((
+        .query_one(&select_from::<Shift>().select((
             Shift::SLOT.contains_multirange(m(&[(12, 14), (15, 16)])),
             Shift::SLOT.contains_multirange(m(&[(12, 14), (19, 21)])),
             Shift::SLOT.overlaps_multirange(m(&[(1, 5), (20, 30)])),
@@ -649,7 +649,7 @@ async fn mixed_range_and_multirange_operators() {
         )
     );
     let multi_side: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = db
-        .fetch_one(&select_from::<Shift>().select((
+        .query_one(&select_from::<Shift>().select((
             Shift::FREE.contains_range(r(2, 3)),
             Shift::FREE.contained_by_range(r(0, 40)),
             Shift::FREE.contained_by_range(r(2, 40)),
@@ -672,7 +672,7 @@ async fn mixed_range_and_multirange_operators() {
     // Column against column. Adjacency is to the multirange's ends (its lowest lower and
     // highest upper bound): [10,20) lies between {[1,5),[20,30)}, so it is not adjacent.
     let cols: (bool, bool, bool) = db
-        .fetch_one(&select_from::<Shift>().select((
+        .query_one(&select_from::<Shift>().select((
             Shift::SLOT.overlaps_multirange(Shift::FREE),
             Shift::SLOT.adjacent_to_multirange(Shift::FREE),
             Shift::SLOT.not_extend_right_of_multirange(Shift::FREE),

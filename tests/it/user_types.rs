@@ -299,11 +299,11 @@ async fn enum_evolution_through_the_engine() {
     db.execute(&insert::<Paint>().model(&first)).await.unwrap();
     let all = || Paint::query().order_by(Paint::ID);
     assert_eq!(
-        db.fetch_all::<Paint, _>(&all()).await.unwrap(),
+        db.query::<Paint, _>(&all()).await.unwrap(),
         std::slice::from_ref(&first)
     );
     let type_oid = || select(regclass("paints").cast::<Oid>());
-    let old_table: u32 = db.fetch_one(&type_oid()).await.unwrap();
+    let old_table: u32 = db.query_one(&type_oid()).await.unwrap();
 
     // A label added by DDL run through the engine, then used by a row.
     db.execute_sql("ALTER TYPE shade ADD VALUE 'neon'")
@@ -313,7 +313,7 @@ async fn enum_evolution_through_the_engine() {
         .await
         .unwrap();
     // The old Rust enum: a clear error naming the label, the type and the Rust type.
-    let err = db.fetch_all::<Paint, _>(&all()).await.unwrap_err();
+    let err = db.query::<Paint, _>(&all()).await.unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("\"neon\"") && msg.contains("shade") && msg.contains("Shade"),
@@ -321,7 +321,7 @@ async fn enum_evolution_through_the_engine() {
     );
     // In an array too.
     let err = db
-        .fetch_one::<Vec<Shade>, _>(
+        .query_one::<Vec<Shade>, _>(
             &select_from::<Paint>()
                 .select(Paint::SHADES)
                 .filter(Paint::ID.eq(2)),
@@ -331,14 +331,14 @@ async fn enum_evolution_through_the_engine() {
     assert!(err.to_string().contains("\"neon\""), "{err}");
     // Rows without the new label still read.
     let one: Paint = db
-        .fetch_one(&Paint::query().filter(Paint::ID.eq(1)))
+        .query_one(&Paint::query().filter(Paint::ID.eq(1)))
         .await
         .unwrap();
     assert_eq!(one, first);
     // A Rust enum that has the label reads it, although the connection cached the type
     // before the label existed (decoding goes by label, not by the cached label list).
     let (shade, shades): (ShadeV2, Vec<ShadeV2>) = db
-        .fetch_one(
+        .query_one(
             &select_from::<Paint>()
                 .select((
                     Paint::SHADE.cast::<ShadeV2>(),
@@ -353,7 +353,7 @@ async fn enum_evolution_through_the_engine() {
         (ShadeV2::Neon, vec![ShadeV2::Light, ShadeV2::Neon])
     );
     let bound: ShadeV2 = db
-        .fetch_one(&select(value::<ShadeV2>(ShadeV2::Neon)))
+        .query_one(&select(value::<ShadeV2>(ShadeV2::Neon)))
         .await
         .unwrap();
     assert_eq!(bound, ShadeV2::Neon);
@@ -363,7 +363,7 @@ async fn enum_evolution_through_the_engine() {
     // looked up afresh, and the engine forgot its prepared statements (and cleared the
     // driver's type cache) when the DDL ran.
     let old_type: u32 = db
-        .fetch_one(&select(raw::<Oid>("'shade'::regtype::oid")))
+        .query_one(&select(raw::<Oid>("'shade'::regtype::oid")))
         .await
         .unwrap();
     db.execute_sql("DROP TABLE paints; DROP TYPE shade")
@@ -371,12 +371,12 @@ async fn enum_evolution_through_the_engine() {
         .unwrap();
     db.create_all(&[Paint::TABLE], false).await.unwrap();
     let new_type: u32 = db
-        .fetch_one(&select(raw::<Oid>("'shade'::regtype::oid")))
+        .query_one(&select(raw::<Oid>("'shade'::regtype::oid")))
         .await
         .unwrap();
     assert_ne!(old_type, new_type);
     assert_ne!(
-        db.fetch_one::<u32, _>(&type_oid()).await.unwrap(),
+        db.query_one::<u32, _>(&type_oid()).await.unwrap(),
         old_table
     );
     let second = Paint {
@@ -387,12 +387,9 @@ async fn enum_evolution_through_the_engine() {
     db.execute(&insert::<Paint>().models([&first, &second]))
         .await
         .unwrap();
-    assert_eq!(
-        db.fetch_all::<Paint, _>(&all()).await.unwrap(),
-        [first, second]
-    );
+    assert_eq!(db.query::<Paint, _>(&all()).await.unwrap(), [first, second]);
     let lit: Shade = db
-        .fetch_one(&select(value::<Shade>(Shade::Dark)))
+        .query_one(&select(value::<Shade>(Shade::Dark)))
         .await
         .unwrap();
     assert_eq!(lit, Shade::Dark);
