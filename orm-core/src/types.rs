@@ -27,7 +27,7 @@
 //! | `chrono::NaiveDateTime` | [`Timestamp`] | `TIMESTAMP` | `chrono` |
 //! | `chrono::DateTime<Utc>` (also `Local`, `FixedOffset`) | [`Timestamptz`] | `TIMESTAMPTZ` | `chrono` |
 //! | `serde_json::Value` | [`Jsonb`] | `JSONB` | `json` |
-//! | [`json::Json<T>`](crate::json::Json) (any serde type) | [`Jsonb`] | `JSONB` | `json` |
+//! | `json::Json<T>` (any serde type) | [`Jsonb`] | `JSONB` | `json` |
 //! | `uuid::Uuid` | [`Uuid`] | `UUID` | `uuid` |
 //! | `rust_decimal::Decimal` | [`Numeric`] | `NUMERIC` | `decimal` |
 //! | [`PgInet`](crate::pg::PgInet) (address and netmask) | [`Inet`] | `INET` | |
