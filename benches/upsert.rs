@@ -14,10 +14,13 @@
     reason = "a benchmark binary: a failure aborts the run"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use mapped::orm_runtime::{DATABASE_URL, Executor, LocalServer, tokio_postgres};
+use mapped::orm_runtime::{Executor, tokio_postgres};
 use mapped::prelude::*;
+
+mod common;
+use common::{ms, server_url, stats};
 
 #[derive(Model, Debug, Clone)]
 #[mapped(table = "bench_items")]
@@ -49,14 +52,7 @@ fn rows(round: usize) -> Vec<Item> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let url = match std::env::var(DATABASE_URL) {
-        Ok(url) if !url.is_empty() => url,
-        _ => tokio::task::spawn_blocking(LocalServer::shared)
-            .await
-            .unwrap()
-            .unwrap()
-            .url(),
-    };
+    let url = server_url().await;
     let db = Database::connect(&url).await.unwrap();
     db.execute_sql("DROP TABLE IF EXISTS bench_items")
         .await
@@ -148,19 +144,4 @@ async fn main() {
             median.as_secs_f64() / raw.1.as_secs_f64()
         );
     }
-}
-
-/// (min, median, mean)
-fn stats(times: &mut [Duration]) -> (Duration, Duration, Duration) {
-    times.sort();
-    let total: Duration = times.iter().sum();
-    (
-        times[0],
-        times[times.len() / 2],
-        total / u32::try_from(times.len()).unwrap(),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
