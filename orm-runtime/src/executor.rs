@@ -519,6 +519,22 @@ pub(crate) async fn execute(target: Target<'_>, sql: &CompiledSql) -> Result<u64
     }
 }
 
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, ..).
+pub(crate) async fn run_control(
+    conn: &mut PgConn,
+    state: &mut TxState,
+    sql: &str,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    if conn.begin_op() {
+        state.uncertain = true;
+    }
+    let result = conn.client.batch_execute(sql).await;
+    conn.end_op();
+    log_statement(conn, sql, &[], None, started, result.is_ok());
+    result.map_err(|e| Error::from_driver(e, Some(sql)))
+}
+
 /// Runs trusted SQL with the simple query protocol.
 pub(crate) async fn run_batch(target: Target<'_>, sql: &str) -> Result<(), Error> {
     let Target { conn, mut tx } = target;

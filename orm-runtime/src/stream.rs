@@ -13,7 +13,7 @@ use orm_core::writer::{CompiledSql, quote_ident};
 
 use crate::error::Error;
 use crate::executor::sealed::Target;
-use crate::executor::{TxState, after, before, decode_row, flush_pending, log_statement};
+use crate::executor::{TxState, after, decode_row, flush_pending, log_statement, run_control};
 use crate::options::BoxFuture;
 use crate::pool::{PgConn, SqlKind};
 use crate::transaction::Transaction;
@@ -144,13 +144,12 @@ struct AutoTx<'a> {
 
 impl<'a> AutoTx<'a> {
     async fn begin(conn: &'a mut PgConn) -> Result<Borrowed<'a>, Error> {
-        before(conn, None).await?;
-        let result = conn.client.batch_execute("BEGIN").await;
-        conn.end_op();
-        result.map_err(|e| Error::from_driver(e, Some("BEGIN")))?;
+        conn.recover().await?;
+        let mut state = TxState::default();
+        run_control(conn, &mut state, "BEGIN").await?;
         Ok(Borrowed::Auto(AutoTx {
             conn,
-            state: TxState::default(),
+            state,
             open: true,
         }))
     }
@@ -181,9 +180,9 @@ impl Host for Borrowed<'_> {
                 } else {
                     "COMMIT"
                 };
-                let result = auto.conn.client.batch_execute(sql).await;
+                let result = run_control(auto.conn, &mut auto.state, sql).await;
                 auto.open = false;
-                result.map_err(|e| Error::from_driver(e, Some(sql)))
+                result
             }
         }
     }

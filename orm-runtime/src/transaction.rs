@@ -2,11 +2,10 @@
 //! and [`Savepoint`]: a nested transaction inside it.
 
 use std::fmt;
-use std::time::Instant;
 
 use crate::error::Error;
 use crate::executor::sealed::{Sealed, Target, Token};
-use crate::executor::{Executor, TxState, flush_pending, log_statement};
+use crate::executor::{Executor, TxState, flush_pending, run_control};
 use crate::options::TransactionOptions;
 use crate::pool::{Object, PgConn, release};
 
@@ -150,18 +149,6 @@ impl<'c> Transaction<'c> {
         self.done = true;
         result
     }
-}
-
-/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, ..).
-async fn run_control(conn: &mut PgConn, state: &mut TxState, sql: &str) -> Result<(), Error> {
-    let started = Instant::now();
-    if conn.begin_op() {
-        state.uncertain = true;
-    }
-    let result = conn.client.batch_execute(sql).await;
-    conn.end_op();
-    log_statement(conn, sql, &[], None, started, result.is_ok());
-    result.map_err(|e| Error::from_driver(e, Some(sql)))
 }
 
 impl Sealed for Transaction<'_> {
