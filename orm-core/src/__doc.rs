@@ -85,6 +85,42 @@ impl crate::row::FromRow<Account> for Account {
     }
 }
 
+/// The per-column methods of `Model`, as the derive writes them.
+macro_rules! column_methods {
+    ($($idx:literal => $field:ident: $st:ty),* $(,)?) => {
+        fn column_value(&self, idx: usize) -> Option<crate::value::Param> {
+            match idx {
+                $($idx => Some(std::sync::Arc::new(self.$field.clone())),)*
+                _ => None,
+            }
+        }
+        fn column_eq(&self, other: &Self, idx: usize) -> bool {
+            match idx {
+                $($idx => self.$field == other.$field,)*
+                _ => false,
+            }
+        }
+        fn copy_column(&mut self, other: &Self, idx: usize) {
+            match idx {
+                $($idx => self.$field = other.$field.clone(),)*
+                _ => {}
+            }
+        }
+        fn decode_column(
+            &mut self,
+            idx: usize,
+            row: &dyn crate::row::SqlRow,
+            at: &mut usize,
+        ) -> Result<(), crate::row::DecodeError> {
+            match idx {
+                $($idx => self.$field = crate::row::FromRow::<$st>::from_row(row, at)?,)*
+                _ => {}
+            }
+            Ok(())
+        }
+    };
+}
+
 impl crate::model::Model for Account {
     fn column_values(&self) -> Vec<crate::value::Param> {
         vec![
@@ -94,6 +130,7 @@ impl crate::model::Model for Account {
             std::sync::Arc::new(self.balance),
         ]
     }
+    column_methods!(0 => id: Int8, 1 => owner_id: Nullable<Int8>, 2 => name: Text, 3 => balance: Int8);
 }
 
 #[derive(Debug, Clone)]
@@ -139,8 +176,26 @@ impl crate::row::FromRow<Owner> for Owner {
     }
 }
 
-impl crate::model::HasPrimaryKey for Account {}
-impl crate::model::HasPrimaryKey for Owner {}
+impl crate::model::HasPrimaryKey for Account {
+    type Key = i64;
+    const KEY_COLUMNS: &'static [usize] = &[0];
+    fn key(&self) -> i64 {
+        self.id
+    }
+    fn key_params(key: &i64) -> Vec<crate::value::Param> {
+        vec![std::sync::Arc::new(*key)]
+    }
+}
+impl crate::model::HasPrimaryKey for Owner {
+    type Key = i64;
+    const KEY_COLUMNS: &'static [usize] = &[0];
+    fn key(&self) -> i64 {
+        self.id
+    }
+    fn key_params(key: &i64) -> Vec<crate::value::Param> {
+        vec![std::sync::Arc::new(*key)]
+    }
+}
 
 impl crate::model::Model for Owner {
     fn column_values(&self) -> Vec<crate::value::Param> {
@@ -149,6 +204,7 @@ impl crate::model::Model for Owner {
             std::sync::Arc::new(self.name.clone()),
         ]
     }
+    column_methods!(0 => id: Int8, 1 => name: Text);
 }
 
 impl crate::row::FromRow<Account> for Option<Account> {

@@ -113,6 +113,48 @@ pub mod __private {
         <T as crate::row::FromRow<<T as HasSqlType>::SqlType>>::from_row(row, idx)
     }
 
+    /// `Model::column_eq` for one field: `PartialEq` when the field's type has it, else its
+    /// `Debug` text. The derive calls `(&EqProbe(a, b)).same_value()` with both traits in
+    /// scope; method lookup takes [`ViaPartialEq`] first (it is implemented on the
+    /// reference) and falls back to [`ViaDebug`] only when the type is not `PartialEq`.
+    #[derive(Debug)]
+    pub struct EqProbe<'a, T>(pub &'a T, pub &'a T);
+
+    /// The preferred comparison of [`EqProbe`].
+    pub trait ViaPartialEq {
+        /// Both values are equal.
+        fn same_value(&self) -> bool;
+    }
+
+    impl<T: PartialEq> ViaPartialEq for &EqProbe<'_, T> {
+        fn same_value(&self) -> bool {
+            self.0 == self.1
+        }
+    }
+
+    /// The fallback comparison of [`EqProbe`].
+    pub trait ViaDebug {
+        /// Both values print the same.
+        fn same_value(&self) -> bool;
+    }
+
+    impl<T: std::fmt::Debug> ViaDebug for EqProbe<'_, T> {
+        fn same_value(&self) -> bool {
+            format!("{:?}", self.0) == format!("{:?}", self.1)
+        }
+    }
+
+    /// Types a primary key field may have: the Session's identity map hashes keys.
+    #[diagnostic::on_unimplemented(
+        message = "a primary key field must be `Eq + Hash + Clone + Debug`, and `{Self}` is not",
+        note = "the Session's identity map is keyed by the primary key: derive `PartialEq, Eq, Hash` on the type, or key the table by another column"
+    )]
+    pub trait KeyType: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {}
+    impl<T: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static> KeyType for T {}
+
+    /// Compile-time check that a primary key field's type is a [`KeyType`].
+    pub fn assert_key_type<T: KeyType>() {}
+
     /// SQL types an `identity` or `version` column may have.
     #[diagnostic::on_unimplemented(
         message = "an `identity` or `version` column must be SMALLINT, INTEGER or BIGINT, not `{Self}`",

@@ -19,7 +19,9 @@
 //! value a new object holds in such a field (typically `Default::default()`) is never sent.
 //! See [`ColumnDef::is_server_generated`]. A `server_default` column is different: the
 //! object's value is sent (a Rust struct always holds one, and dropping it would lose data);
-//! its default applies to column-wise INSERTs that leave it out. To write an explicit value
+//! its default applies to column-wise INSERTs that leave it out. Mark it
+//! `#[mapped(server_default = "now()", omit_on_insert)]` to have model INSERTs leave it out
+//! too and read the server's value back (a `created_at`, a `gen_random_uuid()` key). To write an explicit value
 //! into a generated column, use the column-wise insert builder (`insert::<T>().set(T::ID, 42)`,
 //! with `.overriding_system_value()` for `GENERATED ALWAYS`).
 
@@ -263,6 +265,9 @@ pub struct ColumnDef {
     pub generated: Option<&'static str>,
     /// Optimistic-lock version column: checked and incremented by the Session's UPDATEs.
     pub version: bool,
+    /// `#[mapped(omit_on_insert)]`: a model INSERT leaves the column out, so its
+    /// `server_default` fills it, and reads the value back through `RETURNING`.
+    pub omit_on_insert: bool,
     /// `COLLATE "name"`.
     pub collation: Option<&'static str>,
     /// `COMMENT ON COLUMN`.
@@ -286,19 +291,22 @@ impl ColumnDef {
             on_update: None,
             generated: None,
             version: false,
+            omit_on_insert: false,
             collation: None,
             comment: None,
         }
     }
 
     /// Filled by the server on INSERT, so left out of a model INSERT and read back through
-    /// RETURNING: identity, named sequence, generated and `version` columns (see the module
-    /// docs for why `server_default` columns are not among them).
+    /// RETURNING: identity, named sequence, generated and `version` columns, and
+    /// `server_default` columns marked `omit_on_insert` (see the module docs for why other
+    /// `server_default` columns are not among them).
     pub fn is_server_generated(&self) -> bool {
         self.identity.is_some()
             || self.sequence.is_some()
             || self.generated.is_some()
             || self.version
+            || self.omit_on_insert
     }
 }
 

@@ -293,6 +293,7 @@ impl<'a> Gen<'a> {
             }
         }));
         let generated = opt_str(a.generated.get().map(|l| l.value()).as_deref());
+        let omit_on_insert = a.omit_on_insert.is_set();
         let collation = opt_str(a.collate.get().map(|l| l.value()).as_deref());
         let comment = opt_str(a.comment.get().map(|l| l.value()).as_deref());
         quote! {
@@ -309,6 +310,7 @@ impl<'a> Gen<'a> {
                 on_update: #on_update,
                 generated: #generated,
                 version: #version,
+                omit_on_insert: #omit_on_insert,
                 collation: #collation,
                 comment: #comment,
             }
@@ -611,20 +613,138 @@ impl<'a> Gen<'a> {
             let clone = respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty));
             quote!(#bind(#clone(&self.#member)))
         });
-        let has_pk = self.table.primary_key.is_some().then(|| {
-            quote! {
-                #[automatically_derived]
-                impl #krate::model::HasPrimaryKey for #ident {}
-            }
+        let values: Vec<TokenStream> = values.collect();
+        let idx: Vec<usize> = self.table.columns.iter().map(|c| c.index).collect();
+        let members: Vec<&syn::Ident> = self.table.columns.iter().map(|c| c.field.ident).collect();
+        let decodes = self.table.columns.iter().map(|c| {
+            let ty = c.field.ty;
+            respan(
+                quote!(#krate::__private::decode_column::<#ty>),
+                user_span(ty),
+            )
         });
+        let clones = self.table.columns.iter().map(|c| {
+            let ty = c.field.ty;
+            respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty))
+        });
+        let has_pk = self.table.primary_key.as_ref().map(|pk| self.key_impl(pk));
         quote! {
             #[automatically_derived]
             impl #krate::model::Model for #ident {
                 fn column_values(&self) -> ::std::vec::Vec<#krate::__private::Param> {
                     ::std::vec::Vec::from([#(#values),*])
                 }
+
+                fn column_value(
+                    &self,
+                    __orm_idx: ::core::primitive::usize,
+                ) -> ::core::option::Option<#krate::__private::Param> {
+                    match __orm_idx {
+                        #(#idx => ::core::option::Option::Some(#values),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                fn column_eq(
+                    &self,
+                    __orm_other: &Self,
+                    __orm_idx: ::core::primitive::usize,
+                ) -> ::core::primitive::bool {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{ViaDebug as _, ViaPartialEq as _};
+                    match __orm_idx {
+                        #(#idx => (&#krate::__private::EqProbe(&self.#members, &__orm_other.#members)).same_value(),)*
+                        _ => false,
+                    }
+                }
+
+                fn copy_column(&mut self, __orm_other: &Self, __orm_idx: ::core::primitive::usize) {
+                    match __orm_idx {
+                        #(#idx => self.#members = #clones(&__orm_other.#members),)*
+                        _ => {}
+                    }
+                }
+
+                fn decode_column(
+                    &mut self,
+                    __orm_idx: ::core::primitive::usize,
+                    __orm_row: &dyn #krate::row::SqlRow,
+                    __orm_at: &mut ::core::primitive::usize,
+                ) -> ::core::result::Result<(), #krate::row::DecodeError> {
+                    match __orm_idx {
+                        #(#idx => self.#members = #decodes(__orm_row, __orm_at)?,)*
+                        _ => {}
+                    }
+                    ::core::result::Result::Ok(())
+                }
             }
             #has_pk
+        }
+    }
+
+    /// `HasPrimaryKey`: the key type (the key field's type, or a tuple of them), the key's
+    /// column indexes, and the key's values.
+    fn key_impl(&self, pk: &resolve::PrimaryKey) -> TokenStream {
+        let ident = self.cont.ident;
+        let krate = &self.krate;
+        let cols: Vec<&resolve::Column<'_>> = pk
+            .columns
+            .iter()
+            .filter_map(|name| self.table.columns.iter().find(|c| &c.name == name))
+            .collect();
+        let idx: Vec<usize> = cols.iter().map(|c| c.index).collect();
+        let tys: Vec<&Type> = cols.iter().map(|c| c.field.ty).collect();
+        let members: Vec<&syn::Ident> = cols.iter().map(|c| c.field.ident).collect();
+        let binds: Vec<TokenStream> = tys
+            .iter()
+            .map(|ty| respan(quote!(#krate::__private::bind_column::<#ty>), user_span(ty)))
+            .collect();
+        let clones: Vec<TokenStream> = tys
+            .iter()
+            .map(|ty| respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty)))
+            .collect();
+        let (key_ty, key_expr, params) = if cols.len() == 1 {
+            let ty = tys[0];
+            let m = members[0];
+            let clone = &clones[0];
+            let bind = &binds[0];
+            (
+                quote!(#ty),
+                quote!(#clone(&self.#m)),
+                quote!(::std::vec::Vec::from([#bind(#clone(__orm_key))])),
+            )
+        } else {
+            let n: Vec<syn::Index> = (0..cols.len()).map(syn::Index::from).collect();
+            (
+                quote!((#(#tys,)*)),
+                quote!((#(#clones(&self.#members),)*)),
+                quote!(::std::vec::Vec::from([#(#binds(#clones(&__orm_key.#n))),*])),
+            )
+        };
+        // The key's types must be hashable: spanned at the field type.
+        let checks = tys.iter().map(|ty| {
+            respan(
+                quote!(#krate::__private::assert_key_type::<#ty>();),
+                user_span(ty),
+            )
+        });
+        quote! {
+            #[automatically_derived]
+            impl #krate::model::HasPrimaryKey for #ident {
+                type Key = #key_ty;
+                const KEY_COLUMNS: &'static [::core::primitive::usize] = &[#(#idx),*];
+
+                fn key(&self) -> Self::Key {
+                    #key_expr
+                }
+
+                fn key_params(__orm_key: &Self::Key) -> ::std::vec::Vec<#krate::__private::Param> {
+                    #params
+                }
+            }
+            const _: fn() = || {
+                #(#checks)*
+            };
         }
     }
 

@@ -416,6 +416,10 @@ const FIELD_KEYS: &[Key] = &[
     key(CHECK, r#"#[mapped(check = "price > 0")]"#),
     key(GENERATED, r#"#[mapped(generated = "price * quantity")]"#),
     key(VERSION, r#"#[mapped(version)]"#),
+    key(
+        OMIT_ON_INSERT,
+        r#"#[mapped(server_default = "now()", omit_on_insert)]"#,
+    ),
     key(SKIP, r#"#[mapped(skip)]"#),
     key(COLLATE, r#"#[mapped(collate = "C")]"#),
     key(COMMENT, r#"#[mapped(comment = "...")]"#),
@@ -808,6 +812,7 @@ pub(crate) struct Field {
     pub(crate) checks: Vec<Check>,
     pub(crate) generated: Attr<LitStr>,
     pub(crate) version: BoolAttr,
+    pub(crate) omit_on_insert: BoolAttr,
     pub(crate) skip: BoolAttr,
     pub(crate) collate: Attr<LitStr>,
     pub(crate) comment: Attr<LitStr>,
@@ -939,6 +944,11 @@ impl Field {
             flag(meta, form(keys, VERSION))?;
             self.version.set_true(cx, p);
             VERSION
+        } else if *p == OMIT_ON_INSERT {
+            // #[mapped(omit_on_insert)]
+            flag(meta, form(keys, OMIT_ON_INSERT))?;
+            self.omit_on_insert.set_true(cx, p);
+            OMIT_ON_INSERT
         } else if *p == SKIP {
             // #[mapped(skip)]
             flag(meta, form(keys, SKIP))?;

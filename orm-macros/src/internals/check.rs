@@ -71,6 +71,31 @@ const FIELD_CONFLICTS: &[(Symbol, Symbol, &str)] = &[
         ON_UPDATE,
         "a version column is incremented by UPDATEs",
     ),
+    (
+        OMIT_ON_INSERT,
+        IDENTITY,
+        "an identity column is always left out of a model INSERT",
+    ),
+    (
+        OMIT_ON_INSERT,
+        SEQUENCE,
+        "a sequence column is always left out of a model INSERT",
+    ),
+    (
+        OMIT_ON_INSERT,
+        GENERATED,
+        "a generated column is always left out of a model INSERT",
+    ),
+    (
+        OMIT_ON_INSERT,
+        VERSION,
+        "a version column is always left out of a model INSERT",
+    ),
+    (
+        OMIT_ON_INSERT,
+        DEFAULT,
+        "a Rust-side default is sent by the INSERT; `omit_on_insert` leaves the column to the server",
+    ),
 ];
 
 /// Runs every cross-attribute check of a model.
@@ -134,6 +159,15 @@ fn check_container(cx: &Ctxt, cont: &Container<'_>) {
 
 fn check_field(cx: &Ctxt, field: &super::ast::Field<'_>) {
     let a = &field.attrs;
+    if let Some(span) = a.key_span(OMIT_ON_INSERT)
+        && !a.server_default.is_set()
+        && !a.keys.iter().any(|(s, _)| [IDENTITY, SEQUENCE, GENERATED, VERSION].contains(s))
+    {
+        cx.error_at(
+            span,
+            "`omit_on_insert` needs a `server_default`: the server fills the column on INSERT\nhelp: add `server_default = \"..\"`",
+        );
+    }
     if a.skip.is_set() {
         if let Some((sym, span)) = a.keys.iter().find(|(s, _)| *s != SKIP) {
             cx.error_at(

@@ -49,6 +49,7 @@ symbols! {
     REFERENCES = "references";
     GENERATED = "generated";
     VERSION = "version";
+    OMIT_ON_INSERT = "omit_on_insert";
     SKIP = "skip";
     COLLATE = "collate";
     CONST_NAME = "const_name";
