@@ -907,23 +907,8 @@ fn write_column(out: &mut String, t: &TableDef, c: &ColumnDef) {
         None => {}
     }
     if let Some(seq) = c.sequence {
-        // nextval takes the sequence as a regclass literal: the literal holds the quoted name.
-        let mut name = String::new();
-        // The derive writes a schema-qualified sequence as `schema.name`.
-        let listed = t.sequences.iter().find(|s| {
-            s.name == seq
-                || s.schema.is_some_and(|schema| {
-                    seq.strip_prefix(schema).and_then(|r| r.strip_prefix('.')) == Some(s.name)
-                })
-        });
-        match (listed, seq.split_once('.')) {
-            (Some(s), _) => write_qualified(&mut name, s.schema, s.name),
-            (None, Some((schema, bare))) => write_qualified(&mut name, Some(schema), bare),
-            (None, None) => quote_ident_into(&mut name, seq),
-        }
-        out.push_str(" DEFAULT nextval(");
-        quote_literal_into(out, &name);
-        out.push_str("::regclass)");
+        out.push_str(" DEFAULT ");
+        out.push_str(&nextval_sql(t, seq));
     }
     // Both a sequence and a server default is a metadata error; written as given, the server
     // rejects it ("multiple default values") instead of one default silently winning.
@@ -1322,4 +1307,26 @@ fn validate(t: &TableDef) -> Result<(), DdlError> {
         known(t, idx.include)?;
     }
     Ok(())
+}
+
+/// `nextval('"seq"'::regclass)` for a column's named sequence.
+pub(crate) fn nextval_sql(t: &TableDef, seq: &str) -> String {
+    // nextval takes the sequence as a regclass literal: the literal holds the quoted name.
+    let mut name = String::new();
+    // The derive writes a schema-qualified sequence as `schema.name`.
+    let listed = t.sequences.iter().find(|s| {
+        s.name == seq
+            || s.schema.is_some_and(|schema| {
+                seq.strip_prefix(schema).and_then(|r| r.strip_prefix('.')) == Some(s.name)
+            })
+    });
+    match (listed, seq.split_once('.')) {
+        (Some(s), _) => write_qualified(&mut name, s.schema, s.name),
+        (None, Some((schema, bare))) => write_qualified(&mut name, Some(schema), bare),
+        (None, None) => quote_ident_into(&mut name, seq),
+    }
+    let mut out = String::from("nextval(");
+    quote_literal_into(&mut out, &name);
+    out.push_str("::regclass)");
+    out
 }

@@ -13,6 +13,7 @@
 pub mod column;
 pub mod ddl;
 pub mod expr;
+pub mod flush;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod metadata;

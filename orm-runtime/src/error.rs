@@ -53,6 +53,48 @@ pub enum Error {
     /// The statement cannot be sent as built (for example an UPDATE that sets nothing); it
     /// was refused before reaching the server.
     Statement(InvalidStatement),
+    /// A Session flush found rows that no longer match what the session loaded (a `version`
+    /// column that moved on, or a row that is gone): someone else changed or deleted them.
+    /// The flush, and the session's transaction, were rolled back.
+    StaleData(StaleData),
+    /// The Session cannot do what was asked in its current state (an object of another
+    /// session, a flush that needs `rollback()` first, a foreign-key cycle between pending
+    /// rows); nothing was sent.
+    Session(String),
+}
+
+/// The rows a Session flush expected and did not find; see [`Error::StaleData`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StaleData {
+    /// The table, as `"schema"."name"` or `"name"`.
+    pub table: String,
+    /// `UPDATE` or `DELETE`.
+    pub operation: &'static str,
+    /// Keys (their `Debug` text) whose row exists but was changed by someone else (its
+    /// `version` moved on).
+    pub changed: Vec<String>,
+    /// Keys (their `Debug` text) whose row was deleted by someone else.
+    pub deleted: Vec<String>,
+}
+
+impl fmt::Display for StaleData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stale data: {} on {} matched {} fewer row(s) than expected",
+            self.operation,
+            self.table,
+            self.changed.len() + self.deleted.len()
+        )?;
+        if !self.changed.is_empty() {
+            write!(f, "; changed by someone else: key {}", self.changed.join(", "))?;
+        }
+        if !self.deleted.is_empty() {
+            write!(f, "; deleted by someone else: key {}", self.deleted.join(", "))?;
+        }
+        f.write_str("; the flush was rolled back")
+    }
 }
 
 impl Error {
@@ -104,6 +146,12 @@ impl Error {
     /// the whole transaction is the cure.
     pub fn is_deadlock(&self) -> bool {
         self.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+    }
+
+    /// Whether a Session flush hit rows changed or deleted by someone else (see
+    /// [`Error::StaleData`]).
+    pub fn is_stale_data(&self) -> bool {
+        matches!(self, Error::StaleData(_))
     }
 
     /// Whether the connection was lost (see [`Error::ConnectionLost`]).
@@ -174,6 +222,8 @@ impl fmt::Display for Error {
             Error::LocalServer(msg) => write!(f, "the local PostgreSQL server failed: {msg}"),
             Error::Ddl(e) => write!(f, "cannot plan the DDL: {e}"),
             Error::Statement(e) => write!(f, "invalid statement: {e}"),
+            Error::StaleData(e) => fmt::Display::fmt(e, f),
+            Error::Session(msg) => write!(f, "session: {msg}"),
         }
     }
 }

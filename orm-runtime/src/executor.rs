@@ -482,6 +482,15 @@ async fn run_prepared(
     }
 }
 
+/// Runs `sql` and returns the driver's rows undecoded (the Session decodes them into the
+/// objects they belong to).
+pub(crate) async fn raw_rows(target: Target<'_>, sql: &CompiledSql) -> Result<Vec<Row>, Error> {
+    match run(target, sql, Mode::All).await? {
+        Outcome::Rows(rows) => Ok(rows),
+        _ => Ok(Vec::new()),
+    }
+}
+
 pub(crate) async fn all_rows<R: FromRow<S>, S>(
     target: Target<'_>,
     sql: &CompiledSql,
@@ -551,7 +560,7 @@ pub(crate) fn decode_row<R: FromRow<S>, S>(row: &Row) -> Result<R, Error> {
 }
 
 /// A driver row seen through orm-core's [`SqlRow`].
-struct PgRow<'r>(&'r Row);
+pub(crate) struct PgRow<'r>(pub(crate) &'r Row);
 
 /// The type reported for a column index past the end (never read: `decode` checks the
 /// length first).

@@ -63,6 +63,7 @@ mod listen;
 mod local;
 mod options;
 mod pool;
+mod session;
 mod stream;
 #[cfg(feature = "tls")]
 mod tls;
@@ -79,6 +80,10 @@ pub use options::{
     BoxFuture, ConnectHook, DatabaseOptions, IsolationLevel, ResetOnReturn, RetryPolicy,
     TransactionOptions,
 };
+pub use session::{
+    ColumnHistory, Obj, ObjectState, Ref, RefMut, Session, SessionModel, SessionOptions,
+    SessionStatement,
+};
 pub use transaction::{Savepoint, Transaction};
 
 /// The driver, for its [`Config`](tokio_postgres::Config) (see [`Database::from_config`])
@@ -90,7 +95,7 @@ pub use tokio_postgres::error::SqlState;
 /// The runtime names most programs need (`mapped::prelude` includes them).
 pub mod prelude {
     pub use crate::{
-        Database, DatabaseOptions, Error, Executor, IsolationLevel, PooledConnection, Savepoint,
-        Transaction, TransactionOptions,
+        Database, DatabaseOptions, Error, Executor, IsolationLevel, Obj, ObjectState,
+        PooledConnection, Savepoint, Session, SessionOptions, Transaction, TransactionOptions,
     };
 }

@@ -136,6 +136,29 @@ impl<'c> Transaction<'c> {
         Savepoint::open(conn, state).await
     }
 
+    /// Opens a savepoint the caller tracks by name (the Session's `begin_nested`).
+    pub(crate) async fn open_savepoint(&mut self) -> Result<String, Error> {
+        let (conn, state) = self.parts();
+        let mut sp = Savepoint::open(conn, state).await?;
+        // Tracked by the caller from now on: dropping the value must not roll it back.
+        sp.done = true;
+        Ok(std::mem::take(&mut sp.name))
+    }
+
+    /// `RELEASE SAVEPOINT` of a savepoint opened by [`open_savepoint`](Self::open_savepoint);
+    /// rolls it back instead (and fails) when a statement inside it failed.
+    pub(crate) async fn release_savepoint(&mut self, name: &str) -> Result<(), Error> {
+        let (conn, state) = self.parts();
+        release_sp(conn, state, name).await
+    }
+
+    /// `ROLLBACK TO SAVEPOINT` of a savepoint opened by
+    /// [`open_savepoint`](Self::open_savepoint).
+    pub(crate) async fn rollback_savepoint(&mut self, name: &str) -> Result<(), Error> {
+        let (conn, state) = self.parts();
+        undo(conn, state, name).await
+    }
+
     async fn flush(&mut self) -> Result<(), Error> {
         let (conn, state) = self.parts();
         flush_pending(conn, state).await
@@ -243,42 +266,43 @@ impl<'t> Savepoint<'t> {
     /// statement inside it had failed, this rolls it back instead and returns
     /// [`Error::TransactionAborted`]; the enclosing transaction can go on.
     pub async fn commit(mut self) -> Result<(), Error> {
-        let pending = flush_pending(self.conn, self.state).await;
-        if pending.is_err() || self.state.failed {
-            self.undo().await?;
-            return Err(Error::TransactionAborted);
-        }
-        let sql = format!(
-            "RELEASE SAVEPOINT {}",
-            orm_core::writer::quote_ident(&self.name)
-        );
         self.done = true;
-        let result = run_control(self.conn, self.state, &sql).await;
-        if result.is_err() {
-            self.state.failed = true;
-        }
-        result
+        release_sp(self.conn, self.state, &self.name).await
     }
 
     /// Rolls back the savepoint's work; the enclosing transaction goes on.
     pub async fn rollback(mut self) -> Result<(), Error> {
-        self.undo().await
-    }
-
-    async fn undo(&mut self) -> Result<(), Error> {
-        // Savepoints nested in this one were dropped: their pending rollbacks are covered.
-        self.state.pending.clear();
         self.done = true;
-        let sql = rollback_to(&self.name);
-        match run_control(self.conn, self.state, &sql).await {
-            Ok(()) => {
-                self.state.failed = false;
-                Ok(())
-            }
-            Err(e) => {
-                self.state.failed = true;
-                Err(e)
-            }
+        undo(self.conn, self.state, &self.name).await
+    }
+}
+
+async fn release_sp(conn: &mut PgConn, state: &mut TxState, name: &str) -> Result<(), Error> {
+    let pending = flush_pending(conn, state).await;
+    if pending.is_err() || state.failed {
+        undo(conn, state, name).await?;
+        return Err(Error::TransactionAborted);
+    }
+    let sql = format!("RELEASE SAVEPOINT {}", orm_core::writer::quote_ident(name));
+    let result = run_control(conn, state, &sql).await;
+    if result.is_err() {
+        state.failed = true;
+    }
+    result
+}
+
+async fn undo(conn: &mut PgConn, state: &mut TxState, name: &str) -> Result<(), Error> {
+    // Savepoints nested in this one were dropped: their pending rollbacks are covered.
+    state.pending.clear();
+    let sql = rollback_to(name);
+    match run_control(conn, state, &sql).await {
+        Ok(()) => {
+            state.failed = false;
+            Ok(())
+        }
+        Err(e) => {
+            state.failed = true;
+            Err(e)
         }
     }
 }

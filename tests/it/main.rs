@@ -13,6 +13,7 @@ mod pg_arrays_json;
 mod pg_types;
 mod ranges;
 mod runtime;
+mod session;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]

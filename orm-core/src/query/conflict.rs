@@ -766,7 +766,7 @@ struct MergeKey {
 
 /// The SQL element type of a column for `unnest($n::type[])`, or `None` when its values
 /// cannot travel in a one-dimensional array (array columns: `unnest` flattens them).
-fn array_element_type(table: &TableDef, column: &str) -> Option<String> {
+pub(crate) fn array_element_type(table: &TableDef, column: &str) -> Option<String> {
     match table.column(column)?.sql_type {
         DdlType::Mapped(info) if info.dims == 0 => Some(info.to_sql()),
         DdlType::Mapped(_) => None,
@@ -916,7 +916,7 @@ pub(super) fn walk_input(
 /// A column's values of many rows, bound as one PostgreSQL array (`$1::BIGINT[]`): each
 /// element is encoded by its own `ToSql` for the array's element type.
 #[derive(Clone)]
-pub(super) struct ParamArray(Vec<Param>);
+pub(crate) struct ParamArray(pub(crate) Vec<Param>);
 
 impl fmt::Debug for ParamArray {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1411,4 +1411,8 @@ impl<T: Table, R> Statement for DoUpdate<T, R> {
 
 impl<T: Table, S> ReturnsRows for DoUpdate<T, Returning<S>> {
     type Selection = S;
+
+    fn locks_rows(&self) -> bool {
+        true
+    }
 }

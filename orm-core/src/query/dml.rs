@@ -500,6 +500,10 @@ impl<T: Table, R> Statement for Insert<T, R> {
 
 impl<T: Table, S> ReturnsRows for Insert<T, Returning<S>> {
     type Selection = S;
+
+    fn locks_rows(&self) -> bool {
+        true
+    }
 }
 
 /// Columns of table `T` for the typed multi-row INSERT: one column or a tuple.
@@ -1064,6 +1068,10 @@ impl<T: Table, L, R> Statement for Update<T, L, R> {
 
 impl<T: Table, L, S> ReturnsRows for Update<T, L, Returning<S>> {
     type Selection = S;
+
+    fn locks_rows(&self) -> bool {
+        true
+    }
 }
 
 /// `DELETE FROM T`; start with [`delete`].

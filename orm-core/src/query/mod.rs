@@ -32,6 +32,13 @@ impl std::error::Error for InvalidStatement {}
 pub trait ReturnsRows: Statement {
     /// What each row holds.
     type Selection;
+
+    /// Whether the rows come back locked or freshly written (`SELECT .. FOR UPDATE/SHARE`,
+    /// DML `RETURNING`): the Session then overwrites objects it already holds with them,
+    /// instead of keeping the loaded values.
+    fn locks_rows(&self) -> bool {
+        false
+    }
 }
 
 /// A row-returning statement that is a query (`SELECT`, `VALUES`, set operations), so it

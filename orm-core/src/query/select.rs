@@ -1403,6 +1403,10 @@ impl<L, S, C> super::CursorQuery for Select<L, S, C> {}
 
 impl<L, S, C> ReturnsRows for Select<L, S, C> {
     type Selection = S;
+
+    fn locks_rows(&self) -> bool {
+        !self.core.locks.is_empty()
+    }
 }
 
 impl<L: 'static, S: SqlType, C: 'static, ST: SqlType<NotNull = S::NotNull>> SubQuery<ST>

@@ -1,0 +1,685 @@
+//! The statements a Session flush sends: batched INSERTs that bring every server-made value
+//! back to the right object, batched UPDATEs of the changed columns only, batched DELETEs,
+//! and the SELECTs by primary key behind `get`, `refresh` and `merge`.
+//!
+//! Everything here is plain SQL building over a table's metadata; the runtime's Session
+//! decides what to write and runs it. Values are always parameters.
+//!
+//! # How many rows go in one statement
+//!
+//! More than one row is sent as one array per column and read back with
+//! `unnest(..) WITH ORDINALITY`, so any number of rows is one statement with a handful of
+//! parameters (far below PostgreSQL's 65,535) and one cached plan. Columns whose values
+//! cannot travel in a one-dimensional array (array columns: `unnest` would flatten them)
+//! switch the batch to a typed `(VALUES ..)` list; the caller then splits the rows into
+//! chunks of at most [`max_rows_per_values`] rows.
+//!
+//! # Matching returned rows to objects
+//!
+//! An INSERT of many rows returns generated values (an identity key, a `created_at`, a
+//! version) that must reach the object they belong to. Neither the order of `RETURNING`
+//! nor the order in which the server assigns sequence values is promised, so the rows are
+//! matched through the key instead: a key the server makes is computed in a materialized
+//! CTE together with each row's position (`nextval(..)`, or the column's
+//! `server_default` for an `omit_on_insert` key), inserted explicitly, and `RETURNING`
+//! is joined back to the CTE on the key, which yields each row's position:
+//!
+//! ```
+//! use orm_core::__doc::Account;
+//! use orm_core::flush;
+//! use orm_core::metadata::Table;
+//! use orm_core::value::Param;
+//! use std::sync::Arc;
+//!
+//! let rows: Vec<Vec<Param>> = (0..2_i64)
+//!     .map(|i| -> Vec<Param> { vec![Arc::new(None::<i64>), Arc::new(format!("n{i}")), Arc::new(i)] })
+//!     .collect();
+//! let (sql, _) = flush::insert(Account::TABLE, &[1, 2, 3], &[0], &rows);
+//! assert_eq!(
+//!     sql.sql(),
+//!     r#"WITH "__mapped_in" AS MATERIALIZED (SELECT nextval((SELECT pg_get_serial_sequence('"accounts"', 'id'))::regclass) AS "id", "owner_id", "name", "balance", "__mapped_ord" FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS "__mapped_u"("owner_id", "name", "balance", "__mapped_ord")), "__mapped_out" AS (INSERT INTO "accounts" ("id", "owner_id", "name", "balance") OVERRIDING SYSTEM VALUE SELECT "id", "owner_id", "name", "balance" FROM "__mapped_in" ORDER BY "__mapped_ord" RETURNING "id") SELECT "__mapped_in"."__mapped_ord", "__mapped_out"."id" FROM "__mapped_out" JOIN "__mapped_in" ON "__mapped_out"."id" = "__mapped_in"."id""#
+//! );
+//! ```
+
+use crate::metadata::{ColumnDef, OnUpdate, TableDef};
+use crate::query::conflict::{ParamArray, array_element_type};
+use crate::value::Param;
+use crate::writer::{CompiledSql, SqlWriter, quote_ident_into};
+
+/// PostgreSQL's limit on parameters in one statement.
+pub const MAX_PARAMS: usize = 65_535;
+
+const ORD: &str = "__mapped_ord";
+const INPUT: &str = "__mapped_in";
+const OUTPUT: &str = "__mapped_out";
+const SOURCE: &str = "__mapped_u";
+const TARGET: &str = "__mapped_t";
+const VERSION: &str = "__mapped_version";
+
+/// How many rows of `columns` parameters each fit in one `VALUES` statement.
+pub fn max_rows_per_values(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).max(1)
+}
+
+/// Whether rows of these columns can be sent as one array per column (`unnest`): every
+/// column has a one-dimensional array type.
+pub fn fits_arrays(table: &TableDef, columns: &[usize]) -> bool {
+    columns
+        .iter()
+        .all(|&i| array_element_type(table, table.columns[i].name).is_some())
+}
+
+fn col(table: &TableDef, i: usize) -> &'static ColumnDef {
+    &table.columns[i]
+}
+
+/// The rows' values of one column, bound as one array `$n::type[]`.
+fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<Param>) {
+    let ty = array_element_type(table, col(table, column).name).unwrap_or_default();
+    let p: Param = std::sync::Arc::new(ParamArray(values));
+    out.push_param(&p);
+    out.push("::");
+    out.push(&ty);
+    out.push("[]");
+}
+
+/// `unnest($1::t1[], ..) WITH ORDINALITY AS "__mapped_u"(names.., "__mapped_ord")` or
+/// `(VALUES ($1::t1, .., 1), ..) AS "__mapped_u"(names.., "__mapped_ord")`. `rows[r][c]`
+/// is the value of `columns[c]` in row `r`; `names` are the names the source gives them.
+fn push_source(
+    out: &mut SqlWriter,
+    table: &TableDef,
+    columns: &[usize],
+    names: &[&str],
+    rows: &[Vec<Param>],
+    ordinality: bool,
+) {
+    if fits_arrays(table, columns) {
+        out.push("unnest(");
+        for (c, &i) in columns.iter().enumerate() {
+            if c > 0 {
+                out.push(", ");
+            }
+            let values: Vec<Param> = rows.iter().map(|r| r[c].clone()).collect();
+            push_array(out, table, i, values);
+        }
+        out.push(")");
+        if ordinality {
+            out.push(" WITH ORDINALITY");
+        }
+    } else {
+        out.push("(VALUES ");
+        for (r, row) in rows.iter().enumerate() {
+            if r > 0 {
+                out.push(", ");
+            }
+            out.push("(");
+            for (c, &i) in columns.iter().enumerate() {
+                if c > 0 {
+                    out.push(", ");
+                }
+                // Parameters in a VALUES list get no type from a target column: each
+                // carries its own.
+                out.push_param(&row[c]);
+                out.push("::");
+                out.push(&col(table, i).sql_type.to_sql());
+            }
+            if ordinality {
+                // BIGINT, like `WITH ORDINALITY`'s: the first row's type decides.
+                out.push(", ");
+                out.push(&(r + 1).to_string());
+                if r == 0 {
+                    out.push("::BIGINT");
+                }
+            }
+            out.push(")");
+        }
+        out.push(")");
+    }
+    out.push(" AS ");
+    out.push_ident(SOURCE);
+    out.push("(");
+    out.push_list(names, ", ", |out, n| out.push_ident(n));
+    if ordinality {
+        out.push(", ");
+        out.push_ident(ORD);
+    }
+    out.push(")");
+}
+
+fn push_columns(out: &mut SqlWriter, table: &TableDef, columns: &[usize], prefix: Option<&str>) {
+    out.push_list(columns, ", ", |out, &i| {
+        if let Some(p) = prefix {
+            out.push_ident(p);
+            out.push(".");
+        }
+        out.push_ident(col(table, i).name);
+    });
+}
+
+/// The SQL that makes a key column's value the way the server would on INSERT, or `None`
+/// when the object holds the value.
+fn generated_key_sql(table: &TableDef, c: &ColumnDef) -> Option<String> {
+    if c.identity.is_some() {
+        let mut t = String::new();
+        crate::value::quote_literal_into(&mut t, &table.qualified_name());
+        let mut name = String::new();
+        crate::value::quote_literal_into(&mut name, c.name);
+        // A scalar subquery runs once per statement, not once per row.
+        return Some(format!(
+            "nextval((SELECT pg_get_serial_sequence({t}, {name}))::regclass)"
+        ));
+    }
+    if let Some(seq) = c.sequence {
+        return Some(crate::ddl::nextval_sql(table, seq));
+    }
+    if c.omit_on_insert {
+        return c.server_default.map(|d| format!("({d})"));
+    }
+    None
+}
+
+/// `INSERT`s `rows` (`rows[r][c]` is the value of `columns[c]`) into `table` and returns
+/// the statement and how to read its result: when `returning` (column indexes) is not
+/// empty, each result row is `(position, returning..)` for many rows, or just
+/// `(returning..)` for one row; [`InsertResult`] says which.
+///
+/// `columns` are the columns the objects hold values for (every column but the
+/// server-generated ones); `returning` the ones the server makes. With more than one row
+/// and something to return, the key's server-made values are computed in a CTE (see the
+/// module docs), so the table needs a primary key.
+pub fn insert(
+    table: &TableDef,
+    columns: &[usize],
+    returning: &[usize],
+    rows: &[Vec<Param>],
+) -> (CompiledSql, InsertResult) {
+    let mut out = SqlWriter::new();
+    let keys = key_columns(table);
+    if rows.len() == 1 || returning.is_empty() {
+        out.push("INSERT INTO ");
+        out.push(&table.qualified_name());
+        out.push(" (");
+        push_columns(&mut out, table, columns, None);
+        out.push(")");
+        if rows.len() == 1 {
+            out.push(" VALUES (");
+            out.push_list(&rows[0], ", ", |out, p| out.push_param(p));
+            out.push(")");
+        } else {
+            let names: Vec<&str> = columns.iter().map(|&i| col(table, i).name).collect();
+            out.push(" SELECT ");
+            push_columns(&mut out, table, columns, None);
+            out.push(" FROM ");
+            push_source(&mut out, table, columns, &names, rows, true);
+            out.push(" ORDER BY ");
+            out.push_ident(ORD);
+        }
+        if !returning.is_empty() {
+            out.push(" RETURNING ");
+            push_columns(&mut out, table, returning, None);
+        }
+        let result = if returning.is_empty() {
+            InsertResult::Nothing
+        } else {
+            InsertResult::Single
+        };
+        return (out.finish(), result);
+    }
+    // Many rows with values to bring back: match them through the key.
+    let names: Vec<&str> = columns.iter().map(|&i| col(table, i).name).collect();
+    let mut written: Vec<usize> = Vec::new();
+    let mut overriding = false;
+    out.push("WITH ");
+    out.push_ident(INPUT);
+    out.push(" AS MATERIALIZED (SELECT ");
+    let mut first = true;
+    for &k in &keys {
+        if columns.contains(&k) {
+            continue;
+        }
+        let c = col(table, k);
+        if let Some(sql) = generated_key_sql(table, c) {
+            if !first {
+                out.push(", ");
+            }
+            first = false;
+            out.push(&sql);
+            out.push(" AS ");
+            out.push_ident(c.name);
+            written.push(k);
+            overriding |= c.identity.is_some();
+        }
+    }
+    for &i in columns {
+        if !first {
+            out.push(", ");
+        }
+        first = false;
+        out.push_ident(col(table, i).name);
+        written.push(i);
+    }
+    out.push(", ");
+    out.push_ident(ORD);
+    out.push(" FROM ");
+    push_source(&mut out, table, columns, &names, rows, true);
+    out.push("), ");
+    out.push_ident(OUTPUT);
+    out.push(" AS (INSERT INTO ");
+    out.push(&table.qualified_name());
+    out.push(" (");
+    push_columns(&mut out, table, &written, None);
+    out.push(")");
+    if overriding {
+        out.push(" OVERRIDING SYSTEM VALUE");
+    }
+    out.push(" SELECT ");
+    push_columns(&mut out, table, &written, None);
+    out.push(" FROM ");
+    out.push_ident(INPUT);
+    out.push(" ORDER BY ");
+    out.push_ident(ORD);
+    out.push(" RETURNING ");
+    let mut back: Vec<usize> = keys.clone();
+    back.extend(returning.iter().filter(|i| !keys.contains(i)));
+    push_columns(&mut out, table, &back, None);
+    out.push(") SELECT ");
+    out.push_ident(INPUT);
+    out.push(".");
+    out.push_ident(ORD);
+    for &r in returning {
+        out.push(", ");
+        out.push_ident(OUTPUT);
+        out.push(".");
+        out.push_ident(col(table, r).name);
+    }
+    out.push(" FROM ");
+    out.push_ident(OUTPUT);
+    out.push(" JOIN ");
+    out.push_ident(INPUT);
+    out.push(" ON ");
+    push_key_match(&mut out, table, &keys, OUTPUT, INPUT);
+    (out.finish(), InsertResult::ByPosition)
+}
+
+/// How to read an INSERT's result rows back into the objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertResult {
+    /// No rows come back.
+    Nothing,
+    /// One row per object, in the order of the rows sent (a single-row INSERT, or a
+    /// multi-row one whose rows come back in the order they were sent).
+    Single,
+    /// Each row starts with the 1-based position of its object (BIGINT).
+    ByPosition,
+}
+
+fn key_columns(table: &TableDef) -> Vec<usize> {
+    table
+        .primary_key_columns()
+        .iter()
+        .filter_map(|k| table.column_index(k))
+        .collect()
+}
+
+fn push_key_match(out: &mut SqlWriter, table: &TableDef, keys: &[usize], a: &str, b: &str) {
+    out.push_list(keys, " AND ", |out, &k| {
+        let name = col(table, k).name;
+        out.push_ident(a);
+        out.push(".");
+        out.push_ident(name);
+        out.push(" = ");
+        out.push_ident(b);
+        out.push(".");
+        out.push_ident(name);
+    });
+}
+
+/// One row of a batched UPDATE: its key values, its values of the changed columns, and
+/// the version it was loaded with (tables with a `version` column).
+#[derive(Debug, Clone)]
+pub struct UpdateRow {
+    /// Key values, in key order.
+    pub key: Vec<Param>,
+    /// Values of the set columns, in the order of the `set` list.
+    pub values: Vec<Param>,
+    /// The `version` the object was loaded with.
+    pub version: Option<Param>,
+}
+
+/// The columns an UPDATE of `table` sets by itself: `on_update` SQL columns not in `set`,
+/// and the version column.
+fn automatic_sets(table: &TableDef, set: &[usize]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        if set.contains(&i) {
+            continue;
+        }
+        if c.version {
+            let mut sql = String::new();
+            quote_ident_into(&mut sql, TARGET);
+            sql.push('.');
+            quote_ident_into(&mut sql, c.name);
+            sql.push_str(" + 1");
+            out.push((i, sql));
+        } else if let Some(OnUpdate::Sql(expr)) = c.on_update {
+            out.push((i, format!("({expr})")));
+        }
+    }
+    out
+}
+
+/// What an UPDATE brings back besides the key: columns the server changes by itself
+/// (`on_update` SQL, version, generated columns).
+pub fn update_returning(table: &TableDef, set: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = automatic_sets(table, set).into_iter().map(|(i, _)| i).collect();
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.generated.is_some() && !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The version column's index, if the table has one.
+pub fn version_column(table: &TableDef) -> Option<usize> {
+    table.columns.iter().position(|c| c.version)
+}
+
+/// `UPDATE`s `rows`, each setting the columns `set` (and the automatic ones: `on_update`
+/// SQL, `version + 1`), matched by key (and by loaded version). Every result row is
+/// `(key.., returning..)` where `returning` is [`update_returning`]: a row that did not
+/// come back was changed or deleted by someone else.
+///
+/// ```
+/// use orm_core::__doc::Account;
+/// use orm_core::flush::{self, UpdateRow};
+/// use orm_core::metadata::Table;
+/// use std::sync::Arc;
+///
+/// let row = UpdateRow { key: vec![Arc::new(7_i64)], values: vec![Arc::new(5_i64)], version: None };
+/// let sql = flush::update(Account::TABLE, &[3], &[row]);
+/// assert_eq!(sql.sql(), r#"UPDATE "accounts" AS "__mapped_t" SET "balance" = $1 WHERE "__mapped_t"."id" = $2 RETURNING "__mapped_t"."id""#);
+/// ```
+pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSql {
+    let keys = key_columns(table);
+    let version = version_column(table);
+    let autos = automatic_sets(table, set);
+    let returning = update_returning(table, set);
+    let mut out = SqlWriter::new();
+    out.push("UPDATE ");
+    out.push(&table.qualified_name());
+    out.push(" AS ");
+    out.push_ident(TARGET);
+    out.push(" SET ");
+    if rows.len() == 1 {
+        let row = &rows[0];
+        let mut first = true;
+        for (c, &i) in set.iter().enumerate() {
+            if !first {
+                out.push(", ");
+            }
+            first = false;
+            out.push_ident(col(table, i).name);
+            out.push(" = ");
+            out.push_param(&row.values[c]);
+        }
+        for (i, sql) in &autos {
+            if !first {
+                out.push(", ");
+            }
+            first = false;
+            out.push_ident(col(table, *i).name);
+            out.push(" = ");
+            out.push(sql);
+        }
+        out.push(" WHERE ");
+        for (n, &k) in keys.iter().enumerate() {
+            if n > 0 {
+                out.push(" AND ");
+            }
+            out.push_ident(TARGET);
+            out.push(".");
+            out.push_ident(col(table, k).name);
+            out.push(" = ");
+            out.push_param(&row.key[n]);
+        }
+        if let (Some(v), Some(p)) = (version, &row.version) {
+            out.push(" AND ");
+            out.push_ident(TARGET);
+            out.push(".");
+            out.push_ident(col(table, v).name);
+            out.push(" = ");
+            out.push_param(p);
+        }
+    } else {
+        let mut first = true;
+        for &i in set {
+            if !first {
+                out.push(", ");
+            }
+            first = false;
+            out.push_ident(col(table, i).name);
+            out.push(" = ");
+            out.push_ident(SOURCE);
+            out.push(".");
+            out.push_ident(col(table, i).name);
+        }
+        for (i, sql) in &autos {
+            if !first {
+                out.push(", ");
+            }
+            first = false;
+            out.push_ident(col(table, *i).name);
+            out.push(" = ");
+            out.push(sql);
+        }
+        // The source: key columns, set columns, then the loaded version.
+        let mut columns: Vec<usize> = keys.clone();
+        columns.extend(set.iter().copied());
+        let mut names: Vec<&str> = columns.iter().map(|&i| col(table, i).name).collect();
+        let versioned = version.filter(|_| rows.iter().all(|r| r.version.is_some()));
+        if let Some(v) = versioned {
+            columns.push(v);
+            names.push(VERSION);
+        }
+        let values: Vec<Vec<Param>> = rows
+            .iter()
+            .map(|r| {
+                let mut v = r.key.clone();
+                v.extend(r.values.iter().cloned());
+                if let (Some(_), Some(p)) = (versioned, &r.version) {
+                    v.push(p.clone());
+                }
+                v
+            })
+            .collect();
+        out.push(" FROM ");
+        push_source(&mut out, table, &columns, &names, &values, false);
+        out.push(" WHERE ");
+        push_key_match(&mut out, table, &keys, TARGET, SOURCE);
+        if let Some(v) = versioned {
+            out.push(" AND ");
+            out.push_ident(TARGET);
+            out.push(".");
+            out.push_ident(col(table, v).name);
+            out.push(" = ");
+            out.push_ident(SOURCE);
+            out.push(".");
+            out.push_ident(VERSION);
+        }
+    }
+    out.push(" RETURNING ");
+    let mut back = keys;
+    back.extend(returning);
+    push_columns(&mut out, table, &back, Some(TARGET));
+    out.finish()
+}
+
+/// `DELETE`s the rows with these keys. With `versions` (a versioned table), each row must
+/// still have the version it was loaded with, and the statement returns the keys it
+/// deleted; without, it returns nothing.
+///
+/// ```
+/// use orm_core::__doc::Account;
+/// use orm_core::flush;
+/// use orm_core::metadata::Table;
+/// use std::sync::Arc;
+///
+/// let keys = vec![vec![Arc::new(1_i64) as _], vec![Arc::new(2_i64) as _]];
+/// let sql = flush::delete(Account::TABLE, &keys, None);
+/// assert_eq!(sql.sql(), r#"DELETE FROM "accounts" WHERE "id" = ANY($1::BIGINT[])"#);
+/// ```
+pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>) -> CompiledSql {
+    let key_cols = key_columns(table);
+    let mut out = SqlWriter::new();
+    out.push("DELETE FROM ");
+    out.push(&table.qualified_name());
+    let version = version_column(table).filter(|_| versions.is_some());
+    if key_cols.len() == 1 && version.is_none() && fits_arrays(table, &key_cols) {
+        out.push(" WHERE ");
+        out.push_ident(col(table, key_cols[0]).name);
+        out.push(" = ANY(");
+        let values: Vec<Param> = keys.iter().map(|k| k[0].clone()).collect();
+        push_array(&mut out, table, key_cols[0], values);
+        out.push(")");
+        return out.finish();
+    }
+    out.push(" AS ");
+    out.push_ident(TARGET);
+    out.push(" USING ");
+    let mut columns = key_cols.clone();
+    let mut names: Vec<&str> = columns.iter().map(|&i| col(table, i).name).collect();
+    if let Some(v) = version {
+        columns.push(v);
+        names.push(VERSION);
+    }
+    let rows: Vec<Vec<Param>> = keys
+        .iter()
+        .enumerate()
+        .map(|(n, k)| {
+            let mut row = k.clone();
+            if let (Some(_), Some(vs)) = (version, versions) {
+                row.push(vs[n].clone());
+            }
+            row
+        })
+        .collect();
+    push_source(&mut out, table, &columns, &names, &rows, false);
+    out.push(" WHERE ");
+    push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
+    if let Some(v) = version {
+        out.push(" AND ");
+        out.push_ident(TARGET);
+        out.push(".");
+        out.push_ident(col(table, v).name);
+        out.push(" = ");
+        out.push_ident(SOURCE);
+        out.push(".");
+        out.push_ident(VERSION);
+        out.push(" RETURNING ");
+        push_columns(&mut out, table, &key_cols, Some(TARGET));
+    }
+    out.finish()
+}
+
+/// `SELECT <columns> FROM table WHERE <key> = ..` for one key (`$1`, ..) or many
+/// (`= ANY($1::t[])`, or a join with `unnest` for a composite key). `columns` are column
+/// indexes (all of them for `get`, the key for a probe); `lock` appends e.g. `FOR UPDATE`.
+///
+/// ```
+/// use orm_core::__doc::Account;
+/// use orm_core::flush;
+/// use orm_core::metadata::Table;
+/// use std::sync::Arc;
+///
+/// let all: Vec<usize> = (0..4).collect();
+/// let sql = flush::select_by_keys(Account::TABLE, &all, &[vec![Arc::new(7_i64) as _]], None);
+/// assert_eq!(sql.sql(), r#"SELECT "__mapped_t"."id", "__mapped_t"."owner_id", "__mapped_t"."name", "__mapped_t"."balance" FROM "accounts" AS "__mapped_t" WHERE "__mapped_t"."id" = $1"#);
+/// ```
+pub fn select_by_keys(
+    table: &TableDef,
+    columns: &[usize],
+    keys: &[Vec<Param>],
+    lock: Option<&str>,
+) -> CompiledSql {
+    let key_cols = key_columns(table);
+    let mut out = SqlWriter::new();
+    out.push("SELECT ");
+    push_columns(&mut out, table, columns, Some(TARGET));
+    out.push(" FROM ");
+    out.push(&table.qualified_name());
+    out.push(" AS ");
+    out.push_ident(TARGET);
+    if keys.len() == 1 {
+        out.push(" WHERE ");
+        for (n, &k) in key_cols.iter().enumerate() {
+            if n > 0 {
+                out.push(" AND ");
+            }
+            out.push_ident(TARGET);
+            out.push(".");
+            out.push_ident(col(table, k).name);
+            out.push(" = ");
+            out.push_param(&keys[0][n]);
+        }
+    } else if key_cols.len() == 1 && fits_arrays(table, &key_cols) {
+        out.push(" WHERE ");
+        out.push_ident(TARGET);
+        out.push(".");
+        out.push_ident(col(table, key_cols[0]).name);
+        out.push(" = ANY(");
+        let values: Vec<Param> = keys.iter().map(|k| k[0].clone()).collect();
+        push_array(&mut out, table, key_cols[0], values);
+        out.push(")");
+    } else {
+        out.push(" JOIN ");
+        let names: Vec<&str> = key_cols.iter().map(|&i| col(table, i).name).collect();
+        push_source(&mut out, table, &key_cols, &names, keys, false);
+        out.push(" ON ");
+        push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
+    }
+    if let Some(lock) = lock {
+        out.push(" ");
+        out.push(lock);
+    }
+    out.finish()
+}
+
+/// Column indexes a model INSERT sends (every column but the server-generated ones) and
+/// the ones it reads back.
+pub fn insert_columns(table: &TableDef) -> (Vec<usize>, Vec<usize>) {
+    let mut send = Vec::new();
+    let mut back = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.is_server_generated() {
+            back.push(i);
+        } else {
+            send.push(i);
+        }
+    }
+    (send, back)
+}
+
+/// A NULL of any type: what a flush writes into a foreign key column whose target row is
+/// inserted later in the same flush (a cycle between tables broken on its nullable side);
+/// a second UPDATE then writes the real value.
+#[derive(Debug, Clone, Copy)]
+pub struct AnyNull;
+
+impl postgres_types::ToSql for AnyNull {
+    fn to_sql(
+        &self,
+        _: &postgres_types::Type,
+        _: &mut bytes::BytesMut,
+    ) -> Result<postgres_types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(postgres_types::IsNull::Yes)
+    }
+
+    fn accepts(_: &postgres_types::Type) -> bool {
+        true
+    }
+
+    postgres_types::to_sql_checked!();
+}

@@ -1,0 +1,1063 @@
+//! One model type's part of a Session: its identity map, its pending and deleted objects,
+//! and the flush of its table.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use orm_core::flush::{self, InsertResult, UpdateRow};
+use orm_core::metadata::{ConstraintDef, Deferrable, FkTarget, OnUpdate, TableDef};
+use orm_core::model::{HasPrimaryKey, Model};
+use orm_core::row::SqlRow;
+use orm_core::value::Param;
+use orm_core::writer::CompiledSql;
+use tokio_postgres::Row;
+
+use super::object::{Inner, Obj, ObjectState, Saved, Touched};
+use crate::error::{Error, StaleData};
+use crate::executor::PgRow;
+use crate::executor::sealed::{Sealed, Token};
+use crate::options::BoxFuture;
+use crate::transaction::Transaction;
+
+/// The bound every Session method puts on a model.
+pub trait SessionModel: Model + HasPrimaryKey + Clone {}
+impl<T: Model + HasPrimaryKey + Clone> SessionModel for T {}
+
+/// What one table has to write in a flush.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Work {
+    pub(crate) inserts: bool,
+    pub(crate) updates: bool,
+    pub(crate) deletes: bool,
+}
+
+impl Work {
+    pub(crate) fn any(&self) -> bool {
+        self.inserts || self.updates || self.deletes
+    }
+}
+
+/// A model type's unit, type-erased so the session can hold units of every type.
+pub(crate) trait AnyUnit: Send {
+    fn table(&self) -> &'static TableDef;
+    fn as_any(&mut self) -> &mut dyn Any;
+    /// Gathers what the next flush writes; no IO.
+    fn plan(&mut self) -> Result<Work, Error>;
+    fn insert<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    fn update<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    fn post_update<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    fn delete<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    /// The transaction committed.
+    fn committed(&mut self, expire: bool);
+    /// The savepoint at `level` (0: the transaction) was rolled back.
+    fn rolled_back(&mut self, level: usize);
+    /// The savepoint at `level` was released into `level - 1`.
+    fn released(&mut self, level: usize);
+    fn expire_all(&mut self);
+    fn expunge_all(&mut self);
+    fn len(&self) -> usize;
+}
+
+pub(crate) struct Unit<T: SessionModel> {
+    session: u64,
+    pub(crate) map: HashMap<T::Key, Obj<T>>,
+    pub(crate) pending: Vec<Obj<T>>,
+    /// Marked for deletion, not flushed yet.
+    pub(crate) deleting: Vec<Obj<T>>,
+    /// Deleted by a flush of the open transaction: detached at commit.
+    gone: Vec<Obj<T>>,
+    pub(crate) touched: Touched<T>,
+    /// Objects holding savepoint copies.
+    saved: Vec<Obj<T>>,
+    // The current flush's work.
+    inserts: Vec<Obj<T>>,
+    inserted: Vec<Obj<T>>,
+    updates: Vec<(Obj<T>, Vec<usize>)>,
+    deletes: Vec<Obj<T>>,
+}
+
+impl<T: SessionModel> Unit<T> {
+    pub(crate) fn new(session: u64) -> Self {
+        Unit {
+            session,
+            map: HashMap::new(),
+            pending: Vec::new(),
+            deleting: Vec::new(),
+            gone: Vec::new(),
+            touched: Arc::new(Mutex::new(Vec::new())),
+            saved: Vec::new(),
+            inserts: Vec::new(),
+            inserted: Vec::new(),
+            updates: Vec::new(),
+            deletes: Vec::new(),
+        }
+    }
+
+    fn owner(&self) -> Option<(u64, std::sync::Weak<Mutex<Vec<Obj<T>>>>)> {
+        Some((self.session, Arc::downgrade(&self.touched)))
+    }
+
+    /// Whether `obj` belongs to this session.
+    pub(crate) fn owns(&self, inner: &Inner<T>) -> bool {
+        inner.owner.as_ref().is_some_and(|(id, _)| *id == self.session)
+    }
+
+    /// Takes in a transient or detached object as pending (or back as persistent when its
+    /// key is known to the map... a detached object with a row goes through `merge`).
+    pub(crate) fn add(&mut self, obj: &Obj<T>) -> Result<(), Error> {
+        let mut inner = obj.try_lock()?;
+        if self.owns(&inner) {
+            if inner.state == ObjectState::Deleted
+                && let Some(pos) = self.deleting.iter().position(|o| o.ptr_eq(obj))
+            {
+                // Added back before the delete was flushed: the delete is cancelled.
+                self.deleting.remove(pos);
+                inner.state = ObjectState::Persistent;
+            }
+            return Ok(());
+        }
+        if inner.owner.is_some() {
+            return Err(Error::Session(format!(
+                "this {} object belongs to another session; expunge it there first, or merge a copy",
+                T::TABLE.rust_name
+            )));
+        }
+        if inner.state == ObjectState::Detached {
+            return Err(Error::Session(format!(
+                "this {} object is detached (it has a row); use merge() to bring it back",
+                T::TABLE.rust_name
+            )));
+        }
+        inner.owner = self.owner();
+        inner.state = ObjectState::Pending;
+        inner.loaded = None;
+        drop(inner);
+        self.pending.push(obj.clone());
+        Ok(())
+    }
+
+    /// Puts loaded rows into the identity map: an object already there keeps its values
+    /// unless `fresh` (locked or just-written rows) or it is expired; then columns the user
+    /// has not changed take the row's values.
+    pub(crate) fn absorb(&mut self, row: T, fresh: bool) -> Result<Obj<T>, Error> {
+        let key = row.key();
+        if let Some(obj) = self.map.get(&key) {
+            let mut inner = obj.try_lock()?;
+            if fresh || inner.expired {
+                inner.absorb(row);
+            }
+            drop(inner);
+            return Ok(obj.clone());
+        }
+        let obj = Obj::new(row.clone());
+        {
+            let mut inner = obj.lock();
+            inner.loaded = Some(row);
+            inner.state = ObjectState::Persistent;
+            inner.key = Some(key.clone());
+            inner.owner = self.owner();
+        }
+        self.map.insert(key, obj.clone());
+        Ok(obj)
+    }
+
+    /// Takes the object out of the session: detached if it has a row, transient if not.
+    pub(crate) fn expunge(&mut self, obj: &Obj<T>) -> Result<(), Error> {
+        let mut inner = obj.try_lock()?;
+        if !self.owns(&inner) {
+            return Ok(());
+        }
+        self.forget(&mut inner, obj);
+        Ok(())
+    }
+
+    fn forget(&mut self, inner: &mut Inner<T>, obj: &Obj<T>) {
+        if let Some(key) = inner.key.take()
+            && self.map.get(&key).is_some_and(|o| o.ptr_eq(obj))
+        {
+            self.map.remove(&key);
+        }
+        self.pending.retain(|o| !o.ptr_eq(obj));
+        self.deleting.retain(|o| !o.ptr_eq(obj));
+        self.gone.retain(|o| !o.ptr_eq(obj));
+        inner.state = match inner.state {
+            ObjectState::Pending | ObjectState::Transient => ObjectState::Transient,
+            _ if inner.new_in_tx => ObjectState::Transient,
+            _ => ObjectState::Detached,
+        };
+        inner.owner = None;
+        inner.touched = false;
+        inner.saved.clear();
+        inner.new_in_tx = false;
+    }
+
+    /// Marks for deletion (a pending object is simply expunged).
+    pub(crate) fn delete(&mut self, obj: &Obj<T>) -> Result<(), Error> {
+        let mut inner = obj.try_lock()?;
+        if !self.owns(&inner) {
+            return Err(Error::Session(format!(
+                "this {} object is not in this session; load it (or merge it) before deleting it",
+                T::TABLE.rust_name
+            )));
+        }
+        match inner.state {
+            ObjectState::Pending => {
+                self.forget(&mut inner, obj);
+            }
+            ObjectState::Persistent => {
+                inner.state = ObjectState::Deleted;
+                drop(inner);
+                self.deleting.push(obj.clone());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A DELETE statement run through the session removed the object's row.
+    pub(crate) fn deleted_by_statement(&mut self, obj: &Obj<T>, level: usize) -> Result<(), Error> {
+        let mut inner = obj.try_lock()?;
+        self.save(&mut inner, obj, level);
+        inner.state = ObjectState::Deleted;
+        if let Some(key) = &inner.key {
+            self.map.remove(key);
+        }
+        drop(inner);
+        self.deleting.retain(|o| !o.ptr_eq(obj));
+        self.gone.push(obj.clone());
+        Ok(())
+    }
+
+    /// Keeps a copy of the object as it was when the savepoint at `level` began, the first
+    /// time a flush writes it inside that savepoint.
+    fn save(&mut self, inner: &mut Inner<T>, obj: &Obj<T>, level: usize) {
+        if inner.saved.last().is_some_and(|s| s.level >= level) {
+            return;
+        }
+        if inner.saved.is_empty() {
+            self.saved.push(obj.clone());
+        }
+        let before = inner.loaded.clone();
+        inner.saved.push(Saved {
+            level,
+            value: before.clone().unwrap_or_else(|| inner.value.clone()),
+            loaded: before,
+            state: inner.state,
+        });
+    }
+
+    fn stale(&self, operation: &'static str, changed: Vec<String>, deleted: Vec<String>) -> Error {
+        Error::StaleData(StaleData {
+            table: T::TABLE.qualified_name(),
+            operation,
+            changed,
+            deleted,
+        })
+    }
+
+    /// Splits `missing` keys into changed (the row exists) and deleted (it does not).
+    async fn probe(
+        &self,
+        tx: &mut Transaction<'static>,
+        operation: &'static str,
+        missing: Vec<T::Key>,
+        sample: &T,
+    ) -> Error {
+        let keys: Vec<Vec<Param>> = missing.iter().map(T::key_params).collect();
+        let sql = flush::select_by_keys(T::TABLE, T::KEY_COLUMNS, &keys, None);
+        let found: Vec<T::Key> = match run_rows(tx, &sql).await {
+            Ok(rows) => {
+                let mut out = Vec::new();
+                for row in &rows {
+                    let mut scratch = sample.clone();
+                    let mut at = 0;
+                    for &k in T::KEY_COLUMNS {
+                        if let Err(e) = scratch.decode_column(k, &PgRow(row), &mut at) {
+                            return Error::Decode(e);
+                        }
+                    }
+                    out.push(scratch.key());
+                }
+                out
+            }
+            Err(e) => return e,
+        };
+        let (changed, deleted): (Vec<T::Key>, Vec<T::Key>) =
+            missing.into_iter().partition(|k| found.contains(k));
+        self.stale(
+            operation,
+            changed.iter().map(|k| format!("{k:?}")).collect(),
+            deleted.iter().map(|k| format!("{k:?}")).collect(),
+        )
+    }
+
+    /// Pending objects in an order where a row that references another pending row of the
+    /// same table (a tree) comes after it.
+    fn dependency_order(&self, objs: Vec<Obj<T>>) -> Vec<Obj<T>> {
+        let table = T::TABLE;
+        let self_fks: Vec<(Vec<usize>, Vec<usize>)> = table
+            .constraints
+            .iter()
+            .filter_map(|c| match c {
+                ConstraintDef::ForeignKey(fk) => match fk.target {
+                    FkTarget::Model(f) if std::ptr::eq(f(), table) || f().name == table.name && f().schema == table.schema => {
+                        let from = fk.columns.iter().filter_map(|c| table.column_index(c)).collect();
+                        let to = fk.target_columns.iter().filter_map(|c| table.column_index(c)).collect();
+                        Some((from, to))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if self_fks.is_empty() || objs.len() < 2 {
+            return objs;
+        }
+        // A row's identity for this purpose is the Debug text of the referenced columns'
+        // values: exact for the key types rows reference (integers, text, uuids).
+        let text = |obj: &Obj<T>, cols: &[usize]| -> Option<String> {
+            let inner = obj.lock();
+            let parts: Vec<String> = cols
+                .iter()
+                .filter_map(|&i| inner.value.column_value(i))
+                .map(|p| format!("{p:?}"))
+                .collect();
+            (!parts.iter().any(|p| p == "None")).then(|| parts.join("\u{1f}"))
+        };
+        let n = objs.len();
+        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (from, to) in &self_fks {
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for (i, o) in objs.iter().enumerate() {
+                if let Some(t) = text(o, to) {
+                    index.insert(t, i);
+                }
+            }
+            for (i, o) in objs.iter().enumerate() {
+                if let Some(t) = text(o, from)
+                    && let Some(&j) = index.get(&t)
+                    && j != i
+                {
+                    deps[i].push(j);
+                }
+            }
+        }
+        // Depth-first: parents before children; a cycle among rows keeps the given order
+        // (the foreign key is checked at the end of the statement).
+        let mut state = vec![0u8; n];
+        let mut order = Vec::with_capacity(n);
+        fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>) {
+            if state[i] != 0 {
+                return;
+            }
+            state[i] = 1;
+            for &j in &deps[i] {
+                visit(j, deps, state, order);
+            }
+            state[i] = 2;
+            order.push(i);
+        }
+        for i in 0..n {
+            visit(i, &deps, &mut state, &mut order);
+        }
+        order.into_iter().map(|i| objs[i].clone()).collect()
+    }
+
+    async fn run_inserts(
+        &mut self,
+        tx: &mut Transaction<'static>,
+        deferred: &[usize],
+        level: usize,
+    ) -> Result<(), Error> {
+        let inserts = std::mem::take(&mut self.inserts);
+        let objs = self.dependency_order(inserts);
+        if objs.is_empty() {
+            return Ok(());
+        }
+        let table = T::TABLE;
+        let (send, back) = flush::insert_columns(table);
+        let null: Param = Arc::new(flush::AnyNull);
+        let mut rows: Vec<Vec<Param>> = Vec::with_capacity(objs.len());
+        for obj in &objs {
+            let inner = obj.try_lock()?;
+            let values = inner.value.column_values();
+            rows.push(
+                send.iter()
+                    .map(|&i| {
+                        if deferred.contains(&i) {
+                            null.clone()
+                        } else {
+                            values[i].clone()
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        let chunk = if flush::fits_arrays(table, &send) {
+            rows.len()
+        } else {
+            flush::max_rows_per_values(send.len())
+        };
+        let mut start = 0;
+        while start < rows.len() {
+            let end = (start + chunk).min(rows.len());
+            let part = &objs[start..end];
+            let (sql, result) = flush::insert(table, &send, &back, &rows[start..end]);
+            let returned = run_rows(tx, &sql).await?;
+            if result != InsertResult::Nothing && returned.len() != part.len() {
+                return Err(Error::Session(format!(
+                    "INSERT into {} returned {} rows for {} objects",
+                    table.qualified_name(),
+                    returned.len(),
+                    part.len()
+                )));
+            }
+            for (n, row) in returned.iter().enumerate() {
+                let (pos, mut at) = match result {
+                    InsertResult::ByPosition => {
+                        let ord: i64 = row.try_get(0).map_err(|e| Error::from_driver(e, None))?;
+                        (usize::try_from(ord - 1).unwrap_or(usize::MAX), 1)
+                    }
+                    _ => (n, 0),
+                };
+                let Some(obj) = part.get(pos) else {
+                    return Err(Error::Session(format!(
+                        "INSERT into {} returned an unknown row position {pos}",
+                        table.qualified_name()
+                    )));
+                };
+                let mut inner = obj.try_lock()?;
+                for &c in &back {
+                    inner
+                        .value
+                        .decode_column(c, &PgRow(row), &mut at)
+                        .map_err(Error::Decode)?;
+                }
+            }
+            start = end;
+        }
+        for obj in &objs {
+            let mut inner = obj.try_lock()?;
+            self.save(&mut inner, obj, level);
+            let key = inner.value.key();
+            inner.key = Some(key.clone());
+            inner.state = ObjectState::Persistent;
+            inner.new_in_tx = true;
+            inner.expired = false;
+            inner.loaded = Some(inner.value.clone());
+            drop(inner);
+            self.map.insert(key, obj.clone());
+        }
+        self.inserted = objs;
+        Ok(())
+    }
+
+    async fn run_update_rows(
+        &mut self,
+        tx: &mut Transaction<'static>,
+        set: &[usize],
+        batch: Vec<(Obj<T>, Vec<Param>)>,
+        level: usize,
+    ) -> Result<(), Error> {
+        let table = T::TABLE;
+        let version = flush::version_column(table);
+        let returning = flush::update_returning(table, set);
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut by_key: HashMap<T::Key, usize> = HashMap::with_capacity(batch.len());
+        for (n, (obj, values)) in batch.iter().enumerate() {
+            let inner = obj.try_lock()?;
+            let Some(old_key) = inner.key.clone() else {
+                continue;
+            };
+            let loaded = inner.loaded.as_ref();
+            rows.push(UpdateRow {
+                key: T::key_params(&old_key),
+                values: values.clone(),
+                version: version.and_then(|v| loaded.and_then(|l| l.column_value(v))),
+            });
+            by_key.insert(inner.value.key(), n);
+        }
+        let mut columns = set.to_vec();
+        columns.extend(T::KEY_COLUMNS);
+        let chunk = if flush::fits_arrays(table, &columns) {
+            rows.len().max(1)
+        } else {
+            flush::max_rows_per_values(columns.len() + 1)
+        };
+        let mut seen = vec![false; batch.len()];
+        let mut start = 0;
+        while start < rows.len() {
+            let end = (start + chunk).min(rows.len());
+            let sql = flush::update(table, set, &rows[start..end]);
+            let returned = run_rows(tx, &sql).await?;
+            for row in &returned {
+                let Some((first, _)) = batch.first() else { break };
+                let mut scratch = first.try_lock()?.value.clone();
+                let mut at = 0;
+                for &k in T::KEY_COLUMNS {
+                    scratch
+                        .decode_column(k, &PgRow(row), &mut at)
+                        .map_err(Error::Decode)?;
+                }
+                let Some(&n) = by_key.get(&scratch.key()) else {
+                    continue;
+                };
+                seen[n] = true;
+                let obj = &batch[n].0;
+                let mut inner = obj.try_lock()?;
+                self.save(&mut inner, obj, level);
+                for &c in &returning {
+                    inner
+                        .value
+                        .decode_column(c, &PgRow(row), &mut at)
+                        .map_err(Error::Decode)?;
+                }
+                let old_loaded = inner.loaded.take();
+                let mut loaded = inner.value.clone();
+                // Columns not written keep what the database holds.
+                if let Some(old) = &old_loaded {
+                    for i in 0..table.columns.len() {
+                        if !set.contains(&i) && !returning.contains(&i) {
+                            loaded.copy_column(old, i);
+                        }
+                    }
+                }
+                inner.loaded = Some(loaded);
+                let new_key = inner.value.key();
+                if inner.key.as_ref() != Some(&new_key) {
+                    if let Some(old) = inner.key.take() {
+                        self.map.remove(&old);
+                    }
+                    inner.key = Some(new_key.clone());
+                    drop(inner);
+                    self.map.insert(new_key, obj.clone());
+                }
+            }
+            start = end;
+        }
+        let missing: Vec<T::Key> = batch
+            .iter()
+            .zip(&seen)
+            .filter(|(_, s)| !**s)
+            .filter_map(|((o, _), _)| o.lock().key.clone())
+            .collect();
+        if !missing.is_empty() {
+            let sample = batch[0].0.lock().value.clone();
+            return Err(self.probe(tx, "UPDATE", missing, &sample).await);
+        }
+        Ok(())
+    }
+
+    async fn run_updates(&mut self, tx: &mut Transaction<'static>, level: usize) -> Result<(), Error> {
+        let updates = std::mem::take(&mut self.updates);
+        if updates.is_empty() {
+            return Ok(());
+        }
+        // Objects that change the same columns go in one statement.
+        let mut groups: Vec<(Vec<usize>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
+        for (obj, mut set) in updates {
+            let inner = obj.try_lock()?;
+            let mut values: Vec<Param> = Vec::with_capacity(set.len());
+            for &i in &set {
+                if let Some(p) = inner.value.column_value(i) {
+                    values.push(p);
+                }
+            }
+            // Rust-side `on_update` values for columns the user left alone.
+            for (i, c) in T::TABLE.columns.iter().enumerate() {
+                if let Some(OnUpdate::Value(f)) = c.on_update
+                    && !set.contains(&i)
+                {
+                    set.push(i);
+                    values.push(f());
+                }
+            }
+            drop(inner);
+            match groups.iter_mut().find(|(s, _)| *s == set) {
+                Some((_, list)) => list.push((obj, values)),
+                None => groups.push((set, vec![(obj, values)])),
+            }
+        }
+        for (set, batch) in groups {
+            self.run_update_rows(tx, &set, batch, level).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_post_update(
+        &mut self,
+        tx: &mut Transaction<'static>,
+        deferred: &[usize],
+        level: usize,
+    ) -> Result<(), Error> {
+        let inserted = std::mem::take(&mut self.inserted);
+        if deferred.is_empty() || inserted.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Vec::new();
+        for obj in inserted {
+            let values: Vec<Param> = {
+                let inner = obj.try_lock()?;
+                deferred
+                    .iter()
+                    .filter_map(|&i| inner.value.column_value(i))
+                    .collect()
+            };
+            batch.push((obj, values));
+        }
+        self.run_update_rows(tx, deferred, batch, level).await
+    }
+
+    async fn run_deletes(&mut self, tx: &mut Transaction<'static>, level: usize) -> Result<(), Error> {
+        let objs = std::mem::take(&mut self.deletes);
+        if objs.is_empty() {
+            return Ok(());
+        }
+        let table = T::TABLE;
+        let version = flush::version_column(table);
+        let mut keys = Vec::with_capacity(objs.len());
+        let mut key_values = Vec::with_capacity(objs.len());
+        let mut versions = Vec::new();
+        for obj in &objs {
+            let inner = obj.try_lock()?;
+            let Some(key) = inner.key.clone() else { continue };
+            keys.push(T::key_params(&key));
+            key_values.push(key);
+            if let Some(v) = version {
+                let loaded = inner.loaded.as_ref().unwrap_or(&inner.value);
+                if let Some(p) = loaded.column_value(v) {
+                    versions.push(p);
+                }
+            }
+        }
+        let versioned = version.is_some() && versions.len() == keys.len();
+        let chunk = if flush::fits_arrays(table, T::KEY_COLUMNS) {
+            keys.len().max(1)
+        } else {
+            flush::max_rows_per_values(T::KEY_COLUMNS.len() + 1)
+        };
+        let mut found: Vec<T::Key> = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let end = (start + chunk).min(keys.len());
+            let sql = flush::delete(
+                table,
+                &keys[start..end],
+                versioned.then(|| &versions[start..end]),
+            );
+            let returned = run_rows(tx, &sql).await?;
+            if versioned {
+                let sample = objs[0].lock().value.clone();
+                for row in &returned {
+                    let mut scratch = sample.clone();
+                    let mut at = 0;
+                    for &k in T::KEY_COLUMNS {
+                        scratch
+                            .decode_column(k, &PgRow(row), &mut at)
+                            .map_err(Error::Decode)?;
+                    }
+                    found.push(scratch.key());
+                }
+            }
+            start = end;
+        }
+        if versioned {
+            let missing: Vec<T::Key> = key_values
+                .iter()
+                .filter(|k| !found.contains(k))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                let sample = objs[0].lock().value.clone();
+                return Err(self.probe(tx, "DELETE", missing, &sample).await);
+            }
+        }
+        for obj in &objs {
+            let mut inner = obj.try_lock()?;
+            self.save(&mut inner, obj, level);
+            inner.state = ObjectState::Deleted;
+            if let Some(key) = &inner.key {
+                self.map.remove(key);
+            }
+            drop(inner);
+            self.gone.push(obj.clone());
+        }
+        Ok(())
+    }
+
+    /// Restores every object written since the savepoint at `level` began.
+    fn restore(&mut self, level: usize) {
+        let saved = std::mem::take(&mut self.saved);
+        for obj in saved {
+            let mut inner = obj.lock();
+            let Some(pos) = inner.saved.iter().position(|s| s.level >= level) else {
+                self.saved.push(obj.clone());
+                continue;
+            };
+            let copy = inner.saved.drain(pos..).next();
+            let keep = !inner.saved.is_empty();
+            if let Some(copy) = copy {
+                match copy.state {
+                    ObjectState::Pending | ObjectState::Transient => {
+                        // Inserted inside the savepoint: out of the session again.
+                        self.forget(&mut inner, &obj);
+                        continue;
+                    }
+                    state => {
+                        if let Some(key) = inner.key.take() {
+                            self.map.remove(&key);
+                        }
+                        inner.value = copy.value;
+                        inner.loaded = copy.loaded;
+                        inner.state = state;
+                        let key = inner.value.key();
+                        inner.key = Some(key.clone());
+                        self.gone.retain(|o| !o.ptr_eq(&obj));
+                        self.map.insert(key, obj.clone());
+                    }
+                }
+            }
+            drop(inner);
+            if keep {
+                self.saved.push(obj);
+            }
+        }
+    }
+}
+
+/// Runs a flush statement in the session's transaction and returns its raw rows.
+pub(crate) async fn run_rows(
+    tx: &mut Transaction<'static>,
+    sql: &CompiledSql,
+) -> Result<Vec<Row>, Error> {
+    let target = tx.target(Token(()));
+    crate::executor::raw_rows(target, sql).await
+}
+
+impl<T: SessionModel> AnyUnit for Unit<T> {
+    fn table(&self) -> &'static TableDef {
+        T::TABLE
+    }
+
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn plan(&mut self) -> Result<Work, Error> {
+        let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut updates = Vec::new();
+        for obj in touched {
+            let mut inner = obj.try_lock()?;
+            inner.touched = false;
+            if inner.state != ObjectState::Persistent || !self.owns(&inner) {
+                continue;
+            }
+            let changed = inner.changed_columns();
+            if !changed.is_empty() {
+                drop(inner);
+                updates.push((obj, changed));
+            }
+        }
+        // A later write() must be seen again if this flush fails before checking it.
+        for (obj, _) in &updates {
+            let mut inner = obj.lock();
+            inner.touched = true;
+            self.touched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(obj.clone());
+        }
+        self.updates = updates;
+        self.inserts = std::mem::take(&mut self.pending);
+        self.deletes = std::mem::take(&mut self.deleting);
+        Ok(Work {
+            inserts: !self.inserts.is_empty(),
+            updates: !self.updates.is_empty(),
+            deletes: !self.deletes.is_empty(),
+        })
+    }
+
+    fn insert<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(self.run_inserts(tx, deferred, level))
+    }
+
+    fn update<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let result = self.run_updates(tx, level).await;
+            if result.is_ok() {
+                // Written: clear the re-check marks set by plan().
+                let list = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+                for obj in list {
+                    let mut inner = obj.lock();
+                    if inner.state == ObjectState::Persistent
+                        && inner.changed_columns().is_empty()
+                    {
+                        inner.touched = false;
+                    } else {
+                        drop(inner);
+                        self.touched.lock().unwrap_or_else(|e| e.into_inner()).push(obj);
+                    }
+                }
+            }
+            result
+        })
+    }
+
+    fn post_update<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(self.run_post_update(tx, deferred, level))
+    }
+
+    fn delete<'a>(
+        &'a mut self,
+        tx: &'a mut Transaction<'static>,
+        level: usize,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(self.run_deletes(tx, level))
+    }
+
+    fn committed(&mut self, expire: bool) {
+        for obj in std::mem::take(&mut self.saved) {
+            let mut inner = obj.lock();
+            inner.saved.clear();
+        }
+        for obj in self.map.values() {
+            let mut inner = obj.lock();
+            inner.new_in_tx = false;
+            if expire {
+                inner.expired = true;
+            }
+        }
+        for obj in std::mem::take(&mut self.gone) {
+            let mut inner = obj.lock();
+            inner.state = ObjectState::Detached;
+            inner.owner = None;
+            inner.key = None;
+            inner.new_in_tx = false;
+        }
+    }
+
+    fn rolled_back(&mut self, level: usize) {
+        // Unflushed changes made inside the savepoint are undone.
+        let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+        for obj in touched {
+            let mut inner = obj.lock();
+            inner.touched = false;
+            if let Some(loaded) = inner.loaded.clone() {
+                inner.value = loaded;
+            }
+        }
+        for obj in std::mem::take(&mut self.deleting) {
+            let mut inner = obj.lock();
+            if inner.state == ObjectState::Deleted {
+                inner.state = ObjectState::Persistent;
+            }
+        }
+        for obj in std::mem::take(&mut self.pending) {
+            let mut inner = obj.lock();
+            self.forget(&mut inner, &obj);
+        }
+        self.restore(level);
+        if level == 0 {
+            // The transaction is gone: what was inserted in it is not in the database, and
+            // what was loaded may have changed since.
+            let new: Vec<Obj<T>> = self
+                .map
+                .values()
+                .filter(|o| o.lock().new_in_tx)
+                .cloned()
+                .collect();
+            for obj in new {
+                let mut inner = obj.lock();
+                self.forget(&mut inner, &obj);
+            }
+            self.expire_all();
+        }
+    }
+
+    fn released(&mut self, level: usize) {
+        for obj in &self.saved {
+            let mut inner = obj.lock();
+            let n = inner.saved.len();
+            if n >= 2 && inner.saved[n - 1].level >= level && inner.saved[n - 2].level >= level - 1 {
+                // The outer savepoint's copy is older: it is the one to keep.
+                inner.saved.pop();
+            } else if let Some(last) = inner.saved.last_mut()
+                && last.level >= level
+            {
+                last.level = level - 1;
+            }
+        }
+    }
+
+    fn expire_all(&mut self) {
+        for obj in self.map.values() {
+            obj.lock().expired = true;
+        }
+    }
+
+    fn expunge_all(&mut self) {
+        let all: Vec<Obj<T>> = self
+            .map
+            .values()
+            .cloned()
+            .chain(self.pending.iter().cloned())
+            .chain(self.deleting.iter().cloned())
+            .chain(self.gone.iter().cloned())
+            .collect();
+        for obj in all {
+            let mut inner = obj.lock();
+            self.forget(&mut inner, &obj);
+        }
+        self.saved.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.map.len() + self.pending.len()
+    }
+}
+
+/// The foreign keys between tables of one flush, for ordering it.
+pub(crate) struct Edge {
+    pub(crate) child: usize,
+    pub(crate) parent: usize,
+    /// The child's columns, all nullable: the edge can be broken by writing them later.
+    pub(crate) nullable: Option<Vec<usize>>,
+    pub(crate) name: &'static str,
+}
+
+/// Foreign keys from `tables[i]` to `tables[j]` (i != j), leaving out deferred ones (the
+/// server checks those at commit, so the order does not matter).
+pub(crate) fn edges(tables: &[&'static TableDef]) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        for c in t.constraints {
+            let ConstraintDef::ForeignKey(fk) = c else { continue };
+            if matches!(fk.deferrable, Deferrable::InitiallyDeferred) {
+                continue;
+            }
+            let FkTarget::Model(f) = fk.target else { continue };
+            let target = f();
+            let Some(j) = tables
+                .iter()
+                .position(|u| u.name == target.name && u.schema == target.schema)
+            else {
+                continue;
+            };
+            if i == j {
+                continue;
+            }
+            let cols: Vec<usize> = fk.columns.iter().filter_map(|c| t.column_index(c)).collect();
+            let nullable = cols.iter().all(|&c| t.columns[c].nullable).then_some(cols);
+            out.push(Edge {
+                child: i,
+                parent: j,
+                nullable,
+                name: fk.name,
+            });
+        }
+    }
+    out
+}
+
+/// Orders tables parents-first. A cycle is broken at a foreign key whose columns are all
+/// nullable (returned: those columns are written by a second UPDATE after the INSERTs);
+/// a cycle without one is an error naming the tables.
+pub(crate) fn order(
+    tables: &[&'static TableDef],
+) -> Result<(Vec<usize>, Vec<(usize, Vec<usize>)>), Error> {
+    let mut edges = edges(tables);
+    let mut deferred: Vec<(usize, Vec<usize>)> = Vec::new();
+    loop {
+        let n = tables.len();
+        let mut indegree = vec![0usize; n];
+        for e in &edges {
+            indegree[e.child] += 1;
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+        let mut out = Vec::with_capacity(n);
+        let mut done = vec![false; n];
+        while let Some(i) = ready.first().copied() {
+            ready.remove(0);
+            done[i] = true;
+            out.push(i);
+            for e in edges.iter().filter(|e| e.parent == i) {
+                indegree[e.child] -= 1;
+                if indegree[e.child] == 0 {
+                    ready.push(e.child);
+                }
+            }
+        }
+        if out.len() == n {
+            return Ok((out, deferred));
+        }
+        // A cycle among the tables not done: break it at a nullable foreign key.
+        let stuck: Vec<usize> = (0..n).filter(|&i| !done[i]).collect();
+        let breakable = edges.iter().position(|e| {
+            stuck.contains(&e.child) && stuck.contains(&e.parent) && e.nullable.is_some()
+        });
+        match breakable {
+            Some(pos) => {
+                let e = edges.remove(pos);
+                if let Some(cols) = e.nullable {
+                    match deferred.iter_mut().find(|(t, _)| *t == e.child) {
+                        Some((_, list)) => list.extend(cols),
+                        None => deferred.push((e.child, cols)),
+                    }
+                }
+            }
+            None => {
+                let names: Vec<String> = stuck.iter().map(|&i| tables[i].qualified_name()).collect();
+                let fks: Vec<&str> = edges
+                    .iter()
+                    .filter(|e| stuck.contains(&e.child) && stuck.contains(&e.parent))
+                    .map(|e| e.name)
+                    .collect();
+                return Err(Error::Session(format!(
+                    "cannot order the flush: tables {} reference each other through NOT NULL foreign keys ({}); make one of them nullable or DEFERRABLE INITIALLY DEFERRED",
+                    names.join(", "),
+                    fks.join(", ")
+                )));
+            }
+        }
+    }
+}
+
+/// Decodes a row into a `T` (for `row` helpers used by the session).
+#[allow(dead_code)]
+pub(crate) fn decode<T: SessionModel>(row: &Row) -> Result<T, Error> {
+    let mut idx = 0;
+    <T as orm_core::row::FromRow<T>>::from_row(&PgRow(row) as &dyn SqlRow, &mut idx).map_err(Error::Decode)
+}
