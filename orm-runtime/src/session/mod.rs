@@ -68,7 +68,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use orm_core::flush;
-use orm_core::query::{CursorQuery, Delete, NoReturning, ReturnsRows, Statement, Update};
+use orm_core::query::{
+    ConflictTarget, CursorQuery, Delete, NoReturning, ReturnsRows, Statement, UniqueKey, Update, insert,
+};
 use orm_core::row::FromRow;
 use orm_core::types::SqlType;
 
@@ -537,6 +539,65 @@ impl Session {
             }
         }
         Ok(out)
+    }
+
+    /// `INSERT .. ON CONFLICT (primary key) DO UPDATE` of one object; see
+    /// [`upsert_all_on`](Session::upsert_all_on).
+    pub async fn upsert<T: SessionModel>(&mut self, value: T) -> Result<Obj<T>, Error> {
+        self.upsert_on(value, UniqueKey::<T>::primary_key()).await
+    }
+
+    /// `INSERT .. ON CONFLICT (target) DO UPDATE` of one object; see
+    /// [`upsert_all_on`](Session::upsert_all_on).
+    pub async fn upsert_on<T, K, I>(&mut self, value: T, target: K) -> Result<Obj<T>, Error>
+    where
+        T: SessionModel,
+        K: ConflictTarget<T, I>,
+    {
+        let mut out = self.upsert_all_on(vec![value], target).await?;
+        out.pop()
+            .ok_or_else(|| Error::Session("the upsert returned no row".into()))
+    }
+
+    /// Upserts objects on their primary key; see [`upsert_all_on`](Session::upsert_all_on).
+    pub async fn upsert_all<T: SessionModel>(&mut self, values: Vec<T>) -> Result<Vec<Obj<T>>, Error> {
+        self.upsert_all_on(values, UniqueKey::<T>::primary_key()).await
+    }
+
+    /// Writes model objects with `INSERT .. ON CONFLICT (target) DO UPDATE SET` every
+    /// written column from `excluded` (and `on_update` columns), in one statement whatever
+    /// their number (see [`orm_core::query::conflict`]: a key repeated among `values` is
+    /// merged, the last one winning), and puts the resulting rows into the identity map as
+    /// persistent objects: an object the session already holds takes the row's values for
+    /// every column it has not changed. Returns one object per row written, in the order of
+    /// the conflict key (the order the rows are written in, so that concurrent upserts of
+    /// overlapping keys do not deadlock). Autoflushes first.
+    ///
+    /// `target` is a key handle (`User::EMAIL_KEY`), a column or a tuple of them; server-made
+    /// columns (an identity key) are not sent, so an existing row keeps its key and a new
+    /// one gets a fresh key, and both come back into the objects.
+    pub async fn upsert_all_on<T, K, I>(
+        &mut self,
+        values: Vec<T>,
+        target: K,
+    ) -> Result<Vec<Obj<T>>, Error>
+    where
+        T: SessionModel,
+        K: ConflictTarget<T, I>,
+    {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.autoflush().await?;
+        let statement = insert::<T>()
+            .models(&values)
+            .on_conflict(target)
+            .do_update()
+            .set_all_excluded()
+            .returning_model();
+        let rows: Vec<T> = self.begin().await?.query(&statement).await?;
+        let unit = self.unit::<T>();
+        rows.into_iter().map(|r| unit.absorb(r, true)).collect()
     }
 
     /// Writes every pending change now, in the session's transaction (see the
