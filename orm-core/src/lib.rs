@@ -114,35 +114,42 @@ pub mod __private {
         <T as crate::row::FromRow<<T as HasSqlType>::SqlType>>::from_row(row, idx)
     }
 
-    /// `Model::column_eq` for one field: `PartialEq` when the field's type has it, else its
-    /// `Debug` text. The derive calls `(&EqProbe(a, b)).same_value()` with both traits in
-    /// scope; method lookup takes [`ViaPartialEq`] first (it is implemented on the
-    /// reference) and falls back to [`ViaDebug`] only when the type is not `PartialEq`.
+    /// `Model::column_eq` for one field: `PartialEq` when the field's type has it, else
+    /// `None` and the derive compares the values' `Debug` text as parameters
+    /// ([`same_text`]). The derive calls `(&EqProbe(a, b)).same_value()` with both traits
+    /// in scope; method lookup takes [`ViaPartialEq`] first (it is implemented on the
+    /// reference) and falls back to [`ViaNothing`] only when the type is not `PartialEq`.
     #[derive(Debug)]
     pub struct EqProbe<'a, T>(pub &'a T, pub &'a T);
 
     /// The preferred comparison of [`EqProbe`].
     pub trait ViaPartialEq {
         /// Both values are equal.
-        fn same_value(&self) -> bool;
+        fn same_value(&self) -> Option<bool>;
     }
 
     impl<T: PartialEq> ViaPartialEq for &EqProbe<'_, T> {
-        fn same_value(&self) -> bool {
-            self.0 == self.1
+        fn same_value(&self) -> Option<bool> {
+            Some(self.0 == self.1)
         }
     }
 
-    /// The fallback comparison of [`EqProbe`].
-    pub trait ViaDebug {
-        /// Both values print the same.
-        fn same_value(&self) -> bool;
+    /// The fallback of [`EqProbe`]: no comparison of its own.
+    pub trait ViaNothing {
+        /// `None`: compare otherwise.
+        fn same_value(&self) -> Option<bool>;
     }
 
-    impl<T: std::fmt::Debug> ViaDebug for EqProbe<'_, T> {
-        fn same_value(&self) -> bool {
-            format!("{:?}", self.0) == format!("{:?}", self.1)
+    impl<T> ViaNothing for EqProbe<'_, T> {
+        fn same_value(&self) -> Option<bool> {
+            None
         }
+    }
+
+    /// Whether two parameters print the same (`Debug`): the comparison of field types
+    /// without `PartialEq`.
+    pub fn same_text(a: Param, b: Param) -> bool {
+        format!("{a:?}") == format!("{b:?}")
     }
 
     /// Types a primary key field may have: the Session's identity map hashes keys.

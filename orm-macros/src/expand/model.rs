@@ -614,6 +614,18 @@ impl<'a> Gen<'a> {
             quote!(#bind(#clone(&self.#member)))
         });
         let values: Vec<TokenStream> = values.collect();
+        let other_values: Vec<TokenStream> = self
+            .table
+            .columns
+            .iter()
+            .map(|c| {
+                let member = c.field.ident;
+                let ty = c.field.ty;
+                let bind = respan(quote!(#krate::__private::bind_column::<#ty>), user_span(ty));
+                let clone = respan(quote!(<#ty as ::core::clone::Clone>::clone), user_span(ty));
+                quote!(#bind(#clone(&__orm_other.#member)))
+            })
+            .collect();
         let idx: Vec<usize> = self.table.columns.iter().map(|c| c.index).collect();
         let members: Vec<&syn::Ident> = self.table.columns.iter().map(|c| c.field.ident).collect();
         let decodes = self.table.columns.iter().map(|c| {
@@ -651,9 +663,12 @@ impl<'a> Gen<'a> {
                     __orm_idx: ::core::primitive::usize,
                 ) -> ::core::primitive::bool {
                     #[allow(unused_imports)]
-                    use #krate::__private::{ViaDebug as _, ViaPartialEq as _};
+                    use #krate::__private::{ViaNothing as _, ViaPartialEq as _};
                     match __orm_idx {
-                        #(#idx => (&#krate::__private::EqProbe(&self.#members, &__orm_other.#members)).same_value(),)*
+                        #(#idx => match (&#krate::__private::EqProbe(&self.#members, &__orm_other.#members)).same_value() {
+                            ::core::option::Option::Some(__orm_same) => __orm_same,
+                            ::core::option::Option::None => #krate::__private::same_text(#values, #other_values),
+                        },)*
                         _ => false,
                     }
                 }
