@@ -136,6 +136,44 @@ async fn main() -> Result<(), mapped::Error> {
         );
     }
 
+    // The Session: a unit of work with an identity map.
+    let mut s = db.session();
+    let carol = s.add(Author {
+        id: 0, // made by the server at the flush, never sent
+        email: "carol@example.com".into(),
+        name: None,
+    })?;
+    s.flush().await?; // INSERT .. RETURNING "id": carol's id is filled in
+    let carol_id = carol.read().id;
+    s.add_all(["Units of work", "Identity maps"].map(|title| Post {
+        id: 0,
+        author_id: carol_id,
+        title: title.into(),
+        tags: vec!["orm".into()],
+        likes: 0,
+        created_at: chrono::Utc::now(),
+    }))?;
+    carol.edit(|a| a.name = Some("Carol".into())); // only `name` is written
+    s.commit().await?; // one INSERT for both posts, one UPDATE of carol
+    let again = s.get::<Author>(carol_id).await?; // from the identity map, no query
+    println!(
+        "session: {:?} (same object: {})",
+        carol.cloned(),
+        again.is_some_and(|a| a.ptr_eq(&carol))
+    );
+    let hers = s
+        .all(
+            &Post::query()
+                .filter(Post::AUTHOR_ID.eq(carol_id))
+                .order_by(Post::ID),
+        )
+        .await?;
+    for p in &hers {
+        p.edit(|p| p.likes += 1);
+    }
+    s.commit().await?; // one batched UPDATE for every changed post
+    println!("session: {} posts by carol liked", hers.len());
+
     // DELETE .. RETURNING; the foreign key cascades to the posts.
     let gone: Vec<i64> = db
         .query(

@@ -372,7 +372,10 @@ fn automatic_sets(table: &TableDef, set: &[usize]) -> Vec<(usize, String)> {
 /// What an UPDATE brings back besides the key: columns the server changes by itself
 /// (`on_update` SQL, version, generated columns).
 pub fn update_returning(table: &TableDef, set: &[usize]) -> Vec<usize> {
-    let mut out: Vec<usize> = automatic_sets(table, set).into_iter().map(|(i, _)| i).collect();
+    let mut out: Vec<usize> = automatic_sets(table, set)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
     for (i, c) in table.columns.iter().enumerate() {
         if c.generated.is_some() && !out.contains(&i) {
             out.push(i);

@@ -157,7 +157,10 @@ pub mod __private {
         message = "a primary key field must be `Eq + Hash + Clone + Debug`, and `{Self}` is not",
         note = "the Session's identity map is keyed by the primary key: derive `PartialEq, Eq, Hash` on the type, or key the table by another column"
     )]
-    pub trait KeyType: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {}
+    pub trait KeyType:
+        Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static
+    {
+    }
     impl<T: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static> KeyType for T {}
 
     /// Compile-time check that a primary key field's type is a [`KeyType`].

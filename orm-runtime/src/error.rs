@@ -88,10 +88,18 @@ impl fmt::Display for StaleData {
             self.changed.len() + self.deleted.len()
         )?;
         if !self.changed.is_empty() {
-            write!(f, "; changed by someone else: key {}", self.changed.join(", "))?;
+            write!(
+                f,
+                "; changed by someone else: key {}",
+                self.changed.join(", ")
+            )?;
         }
         if !self.deleted.is_empty() {
-            write!(f, "; deleted by someone else: key {}", self.deleted.join(", "))?;
+            write!(
+                f,
+                "; deleted by someone else: key {}",
+                self.deleted.join(", ")
+            )?;
         }
         f.write_str("; the flush was rolled back")
     }

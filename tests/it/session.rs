@@ -69,7 +69,10 @@ async fn add_commit_get_edit_delete() {
     s.delete(&u).unwrap();
     s.commit().await.unwrap();
     assert_eq!(u.state(), ObjectState::Detached);
-    let n: i64 = db.query_scalar(&raw_query::<Int8>("SELECT count(*) FROM s_users")).await.unwrap();
+    let n: i64 = db
+        .query_scalar(&raw_query::<Int8>("SELECT count(*) FROM s_users"))
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 

@@ -161,7 +161,10 @@ fn check_field(cx: &Ctxt, field: &super::ast::Field<'_>) {
     let a = &field.attrs;
     if let Some(span) = a.key_span(OMIT_ON_INSERT)
         && !a.server_default.is_set()
-        && !a.keys.iter().any(|(s, _)| [IDENTITY, SEQUENCE, GENERATED, VERSION].contains(s))
+        && !a
+            .keys
+            .iter()
+            .any(|(s, _)| [IDENTITY, SEQUENCE, GENERATED, VERSION].contains(s))
     {
         cx.error_at(
             span,

@@ -69,7 +69,8 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 use orm_core::flush;
 use orm_core::query::{
-    ConflictTarget, CursorQuery, Delete, NoReturning, ReturnsRows, Statement, UniqueKey, Update, insert,
+    ConflictTarget, CursorQuery, Delete, NoReturning, ReturnsRows, Statement, UniqueKey, Update,
+    insert,
 };
 use orm_core::row::FromRow;
 use orm_core::types::SqlType;
@@ -560,8 +561,12 @@ impl Session {
     }
 
     /// Upserts objects on their primary key; see [`upsert_all_on`](Session::upsert_all_on).
-    pub async fn upsert_all<T: SessionModel>(&mut self, values: Vec<T>) -> Result<Vec<Obj<T>>, Error> {
-        self.upsert_all_on(values, UniqueKey::<T>::primary_key()).await
+    pub async fn upsert_all<T: SessionModel>(
+        &mut self,
+        values: Vec<T>,
+    ) -> Result<Vec<Obj<T>>, Error> {
+        self.upsert_all_on(values, UniqueKey::<T>::primary_key())
+            .await
     }
 
     /// Writes model objects with `INSERT .. ON CONFLICT (target) DO UPDATE SET` every

@@ -118,7 +118,10 @@ impl<T: SessionModel> Unit<T> {
 
     /// Whether `obj` belongs to this session.
     pub(crate) fn owns(&self, inner: &Inner<T>) -> bool {
-        inner.owner.as_ref().is_some_and(|(id, _)| *id == self.session)
+        inner
+            .owner
+            .as_ref()
+            .is_some_and(|(id, _)| *id == self.session)
     }
 
     /// Takes in a transient or detached object as pending (or back as persistent when its
@@ -319,9 +322,20 @@ impl<T: SessionModel> Unit<T> {
             .iter()
             .filter_map(|c| match c {
                 ConstraintDef::ForeignKey(fk) => match fk.target {
-                    FkTarget::Model(f) if std::ptr::eq(f(), table) || f().name == table.name && f().schema == table.schema => {
-                        let from = fk.columns.iter().filter_map(|c| table.column_index(c)).collect();
-                        let to = fk.target_columns.iter().filter_map(|c| table.column_index(c)).collect();
+                    FkTarget::Model(f)
+                        if std::ptr::eq(f(), table)
+                            || f().name == table.name && f().schema == table.schema =>
+                    {
+                        let from = fk
+                            .columns
+                            .iter()
+                            .filter_map(|c| table.column_index(c))
+                            .collect();
+                        let to = fk
+                            .target_columns
+                            .iter()
+                            .filter_map(|c| table.column_index(c))
+                            .collect();
                         Some((from, to))
                     }
                     _ => None,
@@ -510,7 +524,9 @@ impl<T: SessionModel> Unit<T> {
             let sql = flush::update(table, set, &rows[start..end]);
             let returned = run_rows(tx, &sql).await?;
             for row in &returned {
-                let Some((first, _)) = batch.first() else { break };
+                let Some((first, _)) = batch.first() else {
+                    break;
+                };
                 let mut scratch = first.try_lock()?.value.clone();
                 let mut at = 0;
                 for &k in T::KEY_COLUMNS {
@@ -567,7 +583,11 @@ impl<T: SessionModel> Unit<T> {
         Ok(())
     }
 
-    async fn run_updates(&mut self, tx: &mut Transaction<'static>, level: usize) -> Result<(), Error> {
+    async fn run_updates(
+        &mut self,
+        tx: &mut Transaction<'static>,
+        level: usize,
+    ) -> Result<(), Error> {
         let updates = std::mem::take(&mut self.updates);
         if updates.is_empty() {
             return Ok(());
@@ -627,7 +647,11 @@ impl<T: SessionModel> Unit<T> {
         self.run_update_rows(tx, deferred, batch, level).await
     }
 
-    async fn run_deletes(&mut self, tx: &mut Transaction<'static>, level: usize) -> Result<(), Error> {
+    async fn run_deletes(
+        &mut self,
+        tx: &mut Transaction<'static>,
+        level: usize,
+    ) -> Result<(), Error> {
         let objs = std::mem::take(&mut self.deletes);
         if objs.is_empty() {
             return Ok(());
@@ -639,7 +663,9 @@ impl<T: SessionModel> Unit<T> {
         let mut versions = Vec::new();
         for obj in &objs {
             let inner = obj.try_lock()?;
-            let Some(key) = inner.key.clone() else { continue };
+            let Some(key) = inner.key.clone() else {
+                continue;
+            };
             keys.push(T::key_params(&key));
             key_values.push(key);
             if let Some(v) = version {
@@ -814,16 +840,19 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
             let result = self.run_updates(tx, level).await;
             if result.is_ok() {
                 // Written: clear the re-check marks set by plan().
-                let list = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+                let list =
+                    std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
                 for obj in list {
                     let mut inner = obj.lock();
-                    if inner.state == ObjectState::Persistent
-                        && inner.changed_columns().is_empty()
+                    if inner.state == ObjectState::Persistent && inner.changed_columns().is_empty()
                     {
                         inner.touched = false;
                     } else {
                         drop(inner);
-                        self.touched.lock().unwrap_or_else(|e| e.into_inner()).push(obj);
+                        self.touched
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(obj);
                     }
                 }
             }
@@ -911,7 +940,8 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         for obj in &self.saved {
             let mut inner = obj.lock();
             let n = inner.saved.len();
-            if n >= 2 && inner.saved[n - 1].level >= level && inner.saved[n - 2].level >= level - 1 {
+            if n >= 2 && inner.saved[n - 1].level >= level && inner.saved[n - 2].level >= level - 1
+            {
                 // The outer savepoint's copy is older: it is the one to keep.
                 inner.saved.pop();
             } else if let Some(last) = inner.saved.last_mut()
@@ -964,11 +994,15 @@ pub(crate) fn edges(tables: &[&'static TableDef]) -> Vec<Edge> {
     let mut out = Vec::new();
     for (i, t) in tables.iter().enumerate() {
         for c in t.constraints {
-            let ConstraintDef::ForeignKey(fk) = c else { continue };
+            let ConstraintDef::ForeignKey(fk) = c else {
+                continue;
+            };
             if matches!(fk.deferrable, Deferrable::InitiallyDeferred) {
                 continue;
             }
-            let FkTarget::Model(f) = fk.target else { continue };
+            let FkTarget::Model(f) = fk.target else {
+                continue;
+            };
             let target = f();
             let Some(j) = tables
                 .iter()
@@ -979,7 +1013,11 @@ pub(crate) fn edges(tables: &[&'static TableDef]) -> Vec<Edge> {
             if i == j {
                 continue;
             }
-            let cols: Vec<usize> = fk.columns.iter().filter_map(|c| t.column_index(c)).collect();
+            let cols: Vec<usize> = fk
+                .columns
+                .iter()
+                .filter_map(|c| t.column_index(c))
+                .collect();
             let nullable = cols.iter().all(|&c| t.columns[c].nullable).then_some(cols);
             out.push(Edge {
                 child: i,
@@ -1039,7 +1077,8 @@ pub(crate) fn order(
                 }
             }
             None => {
-                let names: Vec<String> = stuck.iter().map(|&i| tables[i].qualified_name()).collect();
+                let names: Vec<String> =
+                    stuck.iter().map(|&i| tables[i].qualified_name()).collect();
                 let fks: Vec<&str> = edges
                     .iter()
                     .filter(|e| stuck.contains(&e.child) && stuck.contains(&e.parent))
@@ -1059,5 +1098,6 @@ pub(crate) fn order(
 #[allow(dead_code)]
 pub(crate) fn decode<T: SessionModel>(row: &Row) -> Result<T, Error> {
     let mut idx = 0;
-    <T as orm_core::row::FromRow<T>>::from_row(&PgRow(row) as &dyn SqlRow, &mut idx).map_err(Error::Decode)
+    <T as orm_core::row::FromRow<T>>::from_row(&PgRow(row) as &dyn SqlRow, &mut idx)
+        .map_err(Error::Decode)
 }
