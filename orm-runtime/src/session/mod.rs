@@ -415,8 +415,11 @@ impl Session {
         let Some(tx) = tx.as_mut() else {
             return Err(Error::Session("no transaction".into()));
         };
-        let n = index[&TypeId::of::<T>()];
-        let Some(unit) = units[n].as_any().downcast_mut::<Unit<T>>() else {
+        let Some(unit) = index
+            .get(&TypeId::of::<T>())
+            .and_then(|&n| units.get_mut(n))
+            .and_then(|u| u.as_any().downcast_mut::<Unit<T>>())
+        else {
             return Err(Error::Session("unit type mismatch".into()));
         };
         let rows = tx.stream::<T, Q>(query, batch);

@@ -512,7 +512,12 @@ impl<T: SessionModel> Unit<T> {
         }
         let mut columns = set.to_vec();
         columns.extend(T::KEY_COLUMNS);
-        let chunk = if flush::fits_arrays(table, &columns) {
+        let key_changes = set.iter().any(|c| T::KEY_COLUMNS.contains(c));
+        // A changed primary key names its column twice in a batch's source (old key to
+        // match, new value to set): such rows go one statement each.
+        let chunk = if key_changes {
+            1
+        } else if flush::fits_arrays(table, &columns) {
             rows.len().max(1)
         } else {
             flush::max_rows_per_values(columns.len() + 1)
@@ -899,6 +904,13 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
     }
 
     fn rolled_back(&mut self, level: usize) {
+        // Work a failed flush did not get to.
+        let unflushed = std::mem::take(&mut self.inserts);
+        self.pending.extend(unflushed);
+        let undeleted = std::mem::take(&mut self.deletes);
+        self.deleting.extend(undeleted);
+        self.updates.clear();
+        self.inserted.clear();
         // Unflushed changes made inside the savepoint are undone.
         let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
         for obj in touched {
