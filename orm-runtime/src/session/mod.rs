@@ -208,8 +208,7 @@ impl Session {
             let options = self
                 .options
                 .transaction
-                .clone()
-                .unwrap_or_else(|| self.db.options().transaction.clone());
+                .unwrap_or(self.db.options().transaction);
             self.tx = Some(self.db.transaction_with(options).await?);
         }
         match self.tx.as_mut() {
