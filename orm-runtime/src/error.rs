@@ -69,7 +69,7 @@ pub enum Error {
 pub struct StaleData {
     /// The table, as `"schema"."name"` or `"name"`.
     pub table: String,
-    /// `UPDATE` or `DELETE`.
+    /// `UPDATE` or `DELETE` (a flush), or `merge` (a copy older than the loaded row).
     pub operation: &'static str,
     /// Keys (their `Debug` text) whose row exists but was changed by someone else (its
     /// `version` moved on).

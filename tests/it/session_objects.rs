@@ -742,7 +742,6 @@ async fn object_states_from_transient_to_detached() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: a delete flushed and then rolled back leaves the object Deleted (its savepoint copy records Deleted), not Persistent"]
 async fn a_rolled_back_flushed_delete_makes_the_object_persistent_again() {
     let db = setup("so_undelete").await;
     let ids: Vec<i64> = seed(&db, 2).await.iter().map(|a| a.id).collect();
@@ -776,7 +775,6 @@ async fn a_rolled_back_flushed_delete_makes_the_object_persistent_again() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: without autoflush, get() of an object deleted (not yet flushed) in the session returns it instead of None"]
 async fn get_of_an_object_deleted_in_the_session_is_none_without_autoflush() {
     let db = setup("so_get_deleted").await;
     let id = seed(&db, 1).await[0].id;
@@ -1173,7 +1171,6 @@ async fn merge_brings_a_detached_object_back_and_updates_its_changed_column() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: merge() copies a stale detached copy's version column and the flush writes it verbatim: another request's committed change is silently overwritten and the version goes backwards"]
 async fn merge_of_a_stale_detached_copy_is_stale_data_not_a_lost_update() {
     let db = setup("so_merge_stale").await;
     let id = seed(&db, 1).await[0].id;

@@ -309,6 +309,9 @@ impl Session {
         self.check()?;
         if let Some(obj) = self.unit::<T>().map.get(&key) {
             let inner = obj.try_lock()?;
+            if inner.state == ObjectState::Deleted {
+                return Ok(None);
+            }
             if !inner.expired && inner.state == ObjectState::Persistent {
                 drop(inner);
                 return Ok(Some(obj.clone()));
@@ -519,15 +522,29 @@ impl Session {
                 unit.absorb(decode::<T>(row)?, false)?;
             }
         }
+        let version = flush::version_column(T::TABLE);
         let unit = self.unit::<T>();
         let mut out = Vec::with_capacity(values.len());
         for v in values {
             match unit.map.get(&v.key()).cloned() {
                 Some(obj) => {
+                    // A copy made from an older version of the row would overwrite what
+                    // someone else committed since: refused, as a flush would.
+                    if let Some(ver) = version {
+                        let stale = !obj.read().column_eq(&v, ver);
+                        if stale {
+                            return Err(Error::StaleData(crate::error::StaleData {
+                                table: T::TABLE.qualified_name(),
+                                operation: "merge",
+                                changed: vec![format!("{:?}", v.key())],
+                                deleted: Vec::new(),
+                            }));
+                        }
+                    }
                     {
                         let mut w = obj.write();
                         for i in 0..T::TABLE.columns.len() {
-                            if !w.column_eq(&v, i) {
+                            if Some(i) != version && !w.column_eq(&v, i) {
                                 w.copy_column(&v, i);
                             }
                         }

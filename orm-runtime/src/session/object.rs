@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use orm_core::model::{HasPrimaryKey, Model};
 use orm_core::value::Param;
@@ -75,11 +75,13 @@ pub(crate) struct Inner<T: HasPrimaryKey> {
 /// flush by comparing each column with the row as loaded, and writes only the columns that
 /// differ. [`cloned`](Obj::cloned) takes a plain owned copy out.
 ///
-/// The guards hold a lock on the entry and are not `Send`, so a guard kept across an
-/// `.await` in a spawned task or a web handler does not compile: there is no lock held
-/// across IO, ever. Every method is synchronous; nothing here talks to the database (a
+/// The guards hold a lock on the entry (a read-write lock: any number of `read()` guards
+/// at once, one `write()`) and are not `Send`, so a guard kept across an `.await` in a
+/// spawned task or a web handler does not compile: there is no lock held across IO, ever.
+/// Taking `write()` while a guard of the same object is alive on the same thread blocks
+/// forever, as with any lock: keep guards short, or use `with`/`edit`. Every method is synchronous; nothing here talks to the database (a
 /// re-read is always explicit: [`Session::refresh`](super::Session::refresh)).
-pub struct Obj<T: HasPrimaryKey>(pub(crate) Arc<Mutex<Inner<T>>>);
+pub struct Obj<T: HasPrimaryKey>(pub(crate) Arc<RwLock<Inner<T>>>);
 
 impl<T: HasPrimaryKey> Clone for Obj<T> {
     fn clone(&self) -> Self {
@@ -89,7 +91,7 @@ impl<T: HasPrimaryKey> Clone for Obj<T> {
 
 impl<T: HasPrimaryKey + fmt::Debug> fmt::Debug for Obj<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.try_lock() {
+        match self.0.try_read() {
             Ok(inner) => f
                 .debug_struct("Obj")
                 .field("state", &inner.state)
@@ -101,7 +103,7 @@ impl<T: HasPrimaryKey + fmt::Debug> fmt::Debug for Obj<T> {
 }
 
 /// A read guard: derefs to the object. Not `Send` (see [`Obj`]).
-pub struct Ref<'a, T: HasPrimaryKey>(MutexGuard<'a, Inner<T>>);
+pub struct Ref<'a, T: HasPrimaryKey>(RwLockReadGuard<'a, Inner<T>>);
 
 impl<T: HasPrimaryKey> Deref for Ref<'_, T> {
     type Target = T;
@@ -111,7 +113,7 @@ impl<T: HasPrimaryKey> Deref for Ref<'_, T> {
 }
 
 /// A write guard: derefs mutably to the object. Not `Send` (see [`Obj`]).
-pub struct RefMut<'a, T: HasPrimaryKey>(MutexGuard<'a, Inner<T>>);
+pub struct RefMut<'a, T: HasPrimaryKey>(RwLockWriteGuard<'a, Inner<T>>);
 
 impl<T: HasPrimaryKey> Deref for RefMut<'_, T> {
     type Target = T;
@@ -141,7 +143,7 @@ impl<T: HasPrimaryKey + fmt::Debug> fmt::Debug for RefMut<'_, T> {
 impl<T: HasPrimaryKey + Clone> Obj<T> {
     /// A transient object, in no session yet (`Session::add` takes it in).
     pub fn new(value: T) -> Self {
-        Obj(Arc::new(Mutex::new(Inner {
+        Obj(Arc::new(RwLock::new(Inner {
             value,
             loaded: None,
             state: ObjectState::Transient,
@@ -154,16 +156,20 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
         })))
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+    pub(crate) fn lock(&self) -> RwLockWriteGuard<'_, Inner<T>> {
         // A panic inside `edit` poisons the lock; the value is still whole (every write is
         // a plain field assignment), so go on with it.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_lock(&self) -> RwLockReadGuard<'_, Inner<T>> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The lock, unless a guard is alive elsewhere (held across an `.await` on this
     /// thread, which would deadlock).
-    pub(crate) fn try_lock(&self) -> Result<MutexGuard<'_, Inner<T>>, crate::Error> {
-        match self.0.try_lock() {
+    pub(crate) fn try_lock(&self) -> Result<RwLockWriteGuard<'_, Inner<T>>, crate::Error> {
+        match self.0.try_write() {
             Ok(g) => Ok(g),
             Err(std::sync::TryLockError::Poisoned(e)) => Ok(e.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => Err(crate::Error::Session(format!(
@@ -175,7 +181,7 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
 
     /// Reads the object.
     pub fn read(&self) -> Ref<'_, T> {
-        Ref(self.lock())
+        Ref(self.read_lock())
     }
 
     /// Borrows the object for changing it; the session checks it at its next flush.
@@ -210,20 +216,20 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
 
     /// Where the object stands.
     pub fn state(&self) -> ObjectState {
-        self.lock().state
+        self.read_lock().state
     }
 
     /// Whether its loaded values may be out of date (after `expire`, a rollback, or a
     /// commit with `expire_on_commit`): the next query or `get` that returns its row
     /// overwrites them, and [`Session::refresh`](super::Session::refresh) reloads it now.
     pub fn is_expired(&self) -> bool {
-        self.lock().expired
+        self.read_lock().expired
     }
 
     /// Whether a flush would write it: pending, or some column differs from the row as
     /// loaded.
     pub fn is_modified(&self) -> bool {
-        let inner = self.lock();
+        let inner = self.read_lock();
         match &inner.loaded {
             None => inner.state == ObjectState::Pending,
             Some(loaded) => (0..T::TABLE.columns.len()).any(|i| !inner.value.column_eq(loaded, i)),
@@ -233,7 +239,7 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
     /// The columns whose value differs from the row as loaded (every column while
     /// pending), with the old and new values.
     pub fn changes(&self) -> Vec<ColumnHistory> {
-        let inner = self.lock();
+        let inner = self.read_lock();
         T::TABLE
             .columns
             .iter()

@@ -239,7 +239,7 @@ impl<T: SessionModel> Unit<T> {
     /// A DELETE statement run through the session removed the object's row.
     pub(crate) fn deleted_by_statement(&mut self, obj: &Obj<T>, level: usize) -> Result<(), Error> {
         let mut inner = obj.try_lock()?;
-        self.save(&mut inner, obj, level);
+        self.save_as(&mut inner, obj, level, ObjectState::Persistent);
         inner.state = ObjectState::Deleted;
         if let Some(key) = &inner.key {
             self.map.remove(key);
@@ -253,6 +253,13 @@ impl<T: SessionModel> Unit<T> {
     /// Keeps a copy of the object as it was when the savepoint at `level` began, the first
     /// time a flush writes it inside that savepoint.
     fn save(&mut self, inner: &mut Inner<T>, obj: &Obj<T>, level: usize) {
+        let state = inner.state;
+        self.save_as(inner, obj, level, state);
+    }
+
+    /// [`save`](Self::save) with the state to restore (a flushed delete restores a
+    /// persistent object, whatever its state says now).
+    fn save_as(&mut self, inner: &mut Inner<T>, obj: &Obj<T>, level: usize, state: ObjectState) {
         if inner.saved.last().is_some_and(|s| s.level >= level) {
             return;
         }
@@ -264,7 +271,7 @@ impl<T: SessionModel> Unit<T> {
             level,
             value: before.clone().unwrap_or_else(|| inner.value.clone()),
             loaded: before,
-            state: inner.state,
+            state,
         });
     }
 
@@ -724,7 +731,7 @@ impl<T: SessionModel> Unit<T> {
         }
         for obj in &objs {
             let mut inner = obj.try_lock()?;
-            self.save(&mut inner, obj, level);
+            self.save_as(&mut inner, obj, level, ObjectState::Persistent);
             inner.state = ObjectState::Deleted;
             if let Some(key) = &inner.key {
                 self.map.remove(key);
@@ -802,7 +809,12 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
             if inner.state != ObjectState::Persistent || !self.owns(&inner) {
                 continue;
             }
-            let changed = inner.changed_columns();
+            let mut changed = inner.changed_columns();
+            // The version column is the flush's own: checked against the loaded value and
+            // incremented, never written from the object.
+            if let Some(v) = flush::version_column(T::TABLE) {
+                changed.retain(|&c| c != v);
+            }
             if !changed.is_empty() {
                 drop(inner);
                 updates.push((obj, changed));
