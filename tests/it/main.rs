@@ -14,6 +14,7 @@ mod pg_types;
 mod ranges;
 mod runtime;
 mod session;
+mod session_flush;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]
