@@ -15,6 +15,7 @@ mod ranges;
 mod runtime;
 mod session;
 mod session_objects;
+mod session_flush;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]
