@@ -18,6 +18,10 @@ pub trait BindValue: ToSql + Debug + Send + Sync + 'static {
     fn as_to_sql(&self) -> &(dyn ToSql + Sync);
     /// For the display-only rendering of [`crate::writer::CompiledSql::debug_sql`].
     fn as_any(&self) -> &dyn Any;
+    /// The value's binary encoding, to tell values apart on the client (the Session orders
+    /// rows that reference each other with it): `None` for NULL, so `Some(5)` and `5` are
+    /// alike. A value whose encoding needs its SQL type is identified by its `Debug` text.
+    fn identity_bytes(&self) -> Option<Vec<u8>>;
 }
 
 impl<T: ToSql + Debug + Send + Sync + 'static> BindValue for T {
@@ -26,6 +30,14 @@ impl<T: ToSql + Debug + Send + Sync + 'static> BindValue for T {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn identity_bytes(&self) -> Option<Vec<u8>> {
+        let mut buf = bytes::BytesMut::new();
+        match self.to_sql(&postgres_types::Type::UNKNOWN, &mut buf) {
+            Ok(postgres_types::IsNull::No) => Some(buf.to_vec()),
+            Ok(postgres_types::IsNull::Yes) => None,
+            Err(_) => Some(format!("{self:?}").into_bytes()),
+        }
     }
 }
 

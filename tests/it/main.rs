@@ -14,8 +14,8 @@ mod pg_types;
 mod ranges;
 mod runtime;
 mod session;
-mod session_objects;
 mod session_flush;
+mod session_objects;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]

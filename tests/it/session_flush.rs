@@ -473,7 +473,6 @@ async fn self_referencing_rows_insert_parents_first() {
 
 /// The usual tree: a nullable `parent_id`.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: pending rows of a nullable self-referencing key are not put in dependency order (Some(5) vs 5 Debug text)"]
 async fn nullable_self_references_insert_parents_first() {
     let db = setup("sf_tree_nullable", &[SfNode::TABLE]).await;
     let mut s = db.session();
@@ -497,7 +496,6 @@ pub struct SfTagNode {
 /// With an array column the rows go in several VALUES statements, and the foreign key is
 /// checked at the end of each: a child sent in an earlier statement than its parent fails.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: pending rows of a nullable self-referencing key are not put in dependency order (Some(5) vs 5 Debug text)"]
 async fn self_referencing_rows_in_several_statements_insert_parents_first() {
     let (log, _guard) = capture();
     let db = setup("sf_tree_chunks", &[SfTagNode::TABLE]).await;
@@ -583,7 +581,6 @@ async fn strict_self_references_in_several_statements_insert_parents_first() {
 /// A chain (each row the parent of the next) as deep as a long comment thread, added
 /// leaves-first. (When it fails, it aborts the whole test binary: run it alone.)
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: dependency_order recurses once per row of a chain and overflows the stack (between 5,000 and 15,000 rows in a debug build)"]
 async fn a_deep_chain_of_self_references_inserts_in_order() {
     let db = setup("sf_chain", &[SfStrictNode::TABLE]).await;
     let mut s = db.session();
@@ -724,7 +721,6 @@ async fn a_nullable_cycle_inserts_null_then_updates() {
 
 /// An UPDATE of the nullable side of a cycle pointing at a row inserted in the same flush.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: an UPDATE of the deferred (nullable) side of a table cycle runs before the INSERT of the row it now references"]
 async fn a_nullable_cycle_update_to_a_new_row() {
     let db = setup("sf_cycle_update", &[SfAuthor::TABLE, SfBook::TABLE]).await;
     let mut s = db.session();
@@ -1309,7 +1305,6 @@ async fn a_failed_flush_undoes_updates_in_the_objects() {
 /// A DELETE waiting in a flush that fails before it runs: after rollback() the object is
 /// persistent again.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: after a failed flush and rollback(), an object whose DELETE was planned stays Deleted (and is never flushed again)"]
 async fn a_failed_flush_undoes_deletes_in_the_objects() {
     let (db, mut s, teams) = failed_flush_setup("sf_failed_delete").await;
     let a_id = teams[0].read().id;
@@ -1334,7 +1329,6 @@ async fn a_failed_flush_undoes_deletes_in_the_objects() {
 /// Pending objects of the failed flush: after rollback() they are out of the session
 /// (transient), so they can be fixed and added again.
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: after a failed flush and rollback(), objects whose INSERT failed stay Pending in no list: never flushed, cannot be re-added"]
 async fn a_failed_flush_expunges_the_objects_it_was_inserting() {
     let (db, mut s, teams) = failed_flush_setup("sf_failed_insert").await;
     let a_id = teams[0].read().id;
@@ -1454,7 +1448,6 @@ async fn rollback_nested_restores_objects_and_rows() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-#[ignore = "BUG: rollback_nested restores an object deleted inside the savepoint as Deleted instead of Persistent"]
 async fn rollback_nested_undoes_a_flushed_delete() {
     let db = setup("sf_nested_delete", &[SfNote::TABLE]).await;
     let mut s = db.session();

@@ -639,7 +639,20 @@ impl Session {
         if !any {
             return Ok(());
         }
-        let result = self.run_flush(&work).await;
+        // Ordering needs no IO: when it fails nothing was sent, so the transaction and the
+        // planned work stay as they were.
+        let active: Vec<usize> = (0..work.len()).filter(|&i| work[i].any()).collect();
+        let tables: Vec<_> = active.iter().map(|&i| self.units[i].table()).collect();
+        let plan = match unit::order(&tables) {
+            Ok(plan) => plan,
+            Err(e) => {
+                for u in &mut self.units {
+                    u.abandon();
+                }
+                return Err(e);
+            }
+        };
+        let result = self.run_flush(&work, &active, plan).await;
         if let Err(e) = &result {
             self.failed = Some(e.to_string());
             self.nested.clear();
@@ -651,10 +664,12 @@ impl Session {
         result
     }
 
-    async fn run_flush(&mut self, work: &[unit::Work]) -> Result<(), Error> {
-        let active: Vec<usize> = (0..work.len()).filter(|&i| work[i].any()).collect();
-        let tables: Vec<_> = active.iter().map(|&i| self.units[i].table()).collect();
-        let (order, deferred) = unit::order(&tables)?;
+    async fn run_flush(
+        &mut self,
+        work: &[unit::Work],
+        active: &[usize],
+        (order, deferred): (Vec<usize>, Vec<(usize, Vec<usize>)>),
+    ) -> Result<(), Error> {
         let level = self.nested.len();
         self.begin().await?;
         let Session { tx, units, .. } = self;
@@ -674,9 +689,10 @@ impl Session {
                 units[u].insert(tx, cols_of(t), level).await?;
             }
             if work[u].updates {
-                units[u].update(tx, level).await?;
+                units[u].update(tx, cols_of(t), level).await?;
             }
         }
+        // The foreign keys held back to break a cycle, now that every row exists.
         for (t, cols) in &deferred {
             units[active[*t]].post_update(tx, cols, level).await?;
         }

@@ -53,8 +53,11 @@ pub(crate) trait AnyUnit: Send {
     fn update<'a>(
         &'a mut self,
         tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
         level: usize,
     ) -> BoxFuture<'a, Result<(), Error>>;
+    /// Hands the planned work back (the flush stopped before sending anything).
+    fn abandon(&mut self);
     fn post_update<'a>(
         &'a mut self,
         tx: &'a mut Transaction<'static>,
@@ -353,21 +356,22 @@ impl<T: SessionModel> Unit<T> {
         if self_fks.is_empty() || objs.len() < 2 {
             return objs;
         }
-        // A row's identity for this purpose is the Debug text of the referenced columns'
-        // values: exact for the key types rows reference (integers, text, uuids).
-        let text = |obj: &Obj<T>, cols: &[usize]| -> Option<String> {
-            let inner = obj.lock();
-            let parts: Vec<String> = cols
-                .iter()
-                .filter_map(|&i| inner.value.column_value(i))
-                .map(|p| format!("{p:?}"))
-                .collect();
-            (!parts.iter().any(|p| p == "None")).then(|| parts.join("\u{1f}"))
+        // A row's identity for this purpose is the binary encoding of the referenced
+        // columns' values (`Some(5)` and `5` encode alike; a NULL references nothing).
+        let text = |obj: &Obj<T>, cols: &[usize]| -> Option<Vec<u8>> {
+            let inner = obj.read();
+            let mut out = Vec::new();
+            for &i in cols {
+                let bytes = inner.column_value(i)?.identity_bytes()?;
+                out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+                out.extend_from_slice(&bytes);
+            }
+            Some(out)
         };
         let n = objs.len();
         let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (from, to) in &self_fks {
-            let mut index: HashMap<String, usize> = HashMap::new();
+            let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
             for (i, o) in objs.iter().enumerate() {
                 if let Some(t) = text(o, to) {
                     index.insert(t, i);
@@ -382,23 +386,36 @@ impl<T: SessionModel> Unit<T> {
                 }
             }
         }
-        // Depth-first: parents before children; a cycle among rows keeps the given order
-        // (the foreign key is checked at the end of the statement).
+        // Depth-first without recursion (a chain can be as long as the batch): parents
+        // before children; a cycle among rows keeps the given order (the foreign key is
+        // checked at the end of the statement).
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
-        fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>) {
-            if state[i] != 0 {
-                return;
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        for root in 0..n {
+            if state[root] != 0 {
+                continue;
             }
-            state[i] = 1;
-            for &j in &deps[i] {
-                visit(j, deps, state, order);
+            state[root] = 1;
+            stack.push((root, 0));
+            while let Some((i, next)) = stack.last().copied() {
+                match deps[i].get(next) {
+                    Some(&j) => {
+                        if let Some(top) = stack.last_mut() {
+                            top.1 += 1;
+                        }
+                        if state[j] == 0 {
+                            state[j] = 1;
+                            stack.push((j, 0));
+                        }
+                    }
+                    None => {
+                        state[i] = 2;
+                        order.push(i);
+                        stack.pop();
+                    }
+                }
             }
-            state[i] = 2;
-            order.push(i);
-        }
-        for i in 0..n {
-            visit(i, &deps, &mut state, &mut order);
         }
         order.into_iter().map(|i| objs[i].clone()).collect()
     }
@@ -409,7 +426,8 @@ impl<T: SessionModel> Unit<T> {
         deferred: &[usize],
         level: usize,
     ) -> Result<(), Error> {
-        let inserts = std::mem::take(&mut self.inserts);
+        // Kept in `inserts` until written: a failed flush hands them back to `pending`.
+        let inserts = self.inserts.clone();
         let objs = self.dependency_order(inserts);
         if objs.is_empty() {
             return Ok(());
@@ -488,6 +506,7 @@ impl<T: SessionModel> Unit<T> {
             drop(inner);
             self.map.insert(key, obj.clone());
         }
+        self.inserts.clear();
         self.inserted = objs;
         Ok(())
     }
@@ -598,6 +617,7 @@ impl<T: SessionModel> Unit<T> {
     async fn run_updates(
         &mut self,
         tx: &mut Transaction<'static>,
+        deferred: &[usize],
         level: usize,
     ) -> Result<(), Error> {
         let updates = std::mem::take(&mut self.updates);
@@ -607,6 +627,15 @@ impl<T: SessionModel> Unit<T> {
         // Objects that change the same columns go in one statement.
         let mut groups: Vec<(Vec<usize>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
         for (obj, mut set) in updates {
+            // Foreign keys of a broken cycle may point at rows inserted later in this
+            // flush: they are written by the post-update, after every INSERT.
+            if set.iter().any(|c| deferred.contains(c)) {
+                set.retain(|c| !deferred.contains(c));
+                self.inserted.push(obj.clone());
+                if set.is_empty() {
+                    continue;
+                }
+            }
             let inner = obj.try_lock()?;
             let mut values: Vec<Param> = Vec::with_capacity(set.len());
             for &i in &set {
@@ -664,7 +693,8 @@ impl<T: SessionModel> Unit<T> {
         tx: &mut Transaction<'static>,
         level: usize,
     ) -> Result<(), Error> {
-        let objs = std::mem::take(&mut self.deletes);
+        // Kept in `deletes` until written: a failed flush hands them back to `deleting`.
+        let objs = self.deletes.clone();
         if objs.is_empty() {
             return Ok(());
         }
@@ -739,6 +769,7 @@ impl<T: SessionModel> Unit<T> {
             drop(inner);
             self.gone.push(obj.clone());
         }
+        self.deletes.clear();
         Ok(())
     }
 
@@ -830,6 +861,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
                 .push(obj.clone());
         }
         self.updates = updates;
+        self.inserted.clear();
         self.inserts = std::mem::take(&mut self.pending);
         self.deletes = std::mem::take(&mut self.deleting);
         Ok(Work {
@@ -851,10 +883,11 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
     fn update<'a>(
         &'a mut self,
         tx: &'a mut Transaction<'static>,
+        deferred: &'a [usize],
         level: usize,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let result = self.run_updates(tx, level).await;
+            let result = self.run_updates(tx, deferred, level).await;
             if result.is_ok() {
                 // Written: clear the re-check marks set by plan().
                 let list =
@@ -892,6 +925,16 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         level: usize,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(self.run_deletes(tx, level))
+    }
+
+    fn abandon(&mut self) {
+        let mut pending = std::mem::take(&mut self.inserts);
+        pending.append(&mut self.pending);
+        self.pending = pending;
+        let deletes = std::mem::take(&mut self.deletes);
+        self.deleting.extend(deletes);
+        // Updated objects are still on the touched list (see plan()).
+        self.updates.clear();
     }
 
     fn committed(&mut self, expire: bool) {
