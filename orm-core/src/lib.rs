@@ -117,8 +117,9 @@ pub mod __private {
     /// `Model::column_eq` for one field: `PartialEq` when the field's type has it, else
     /// `None` and the derive compares the values' `Debug` text as parameters
     /// ([`same_text`]). The derive calls `(&EqProbe(a, b)).same_value()` with both traits
-    /// in scope; method lookup takes [`ViaPartialEq`] first (it is implemented on the
-    /// reference) and falls back to [`ViaNothing`] only when the type is not `PartialEq`.
+    /// in scope. Method lookup tries the receiver type `&EqProbe` first, which is
+    /// [`ViaPartialEq`]'s `&self` (implemented on `EqProbe` when `T: PartialEq`); only when
+    /// that does not apply does it auto-reference to `&&EqProbe`, [`ViaNothing`]'s `&self`.
     #[derive(Debug)]
     pub struct EqProbe<'a, T>(pub &'a T, pub &'a T);
 
@@ -128,7 +129,7 @@ pub mod __private {
         fn same_value(&self) -> Option<bool>;
     }
 
-    impl<T: PartialEq> ViaPartialEq for &EqProbe<'_, T> {
+    impl<T: PartialEq> ViaPartialEq for EqProbe<'_, T> {
         fn same_value(&self) -> Option<bool> {
             Some(self.0 == self.1)
         }
@@ -140,7 +141,7 @@ pub mod __private {
         fn same_value(&self) -> Option<bool>;
     }
 
-    impl<T> ViaNothing for EqProbe<'_, T> {
+    impl<T> ViaNothing for &EqProbe<'_, T> {
         fn same_value(&self) -> Option<bool> {
             None
         }
@@ -162,6 +163,24 @@ pub mod __private {
     {
     }
     impl<T: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static> KeyType for T {}
+
+    #[cfg(test)]
+    mod probe_tests {
+        use super::*;
+        #[allow(unused_imports)]
+        use super::{ViaNothing as _, ViaPartialEq as _};
+
+        #[derive(Debug)]
+        struct NoEq(i32);
+
+        #[test]
+        fn partial_eq_is_preferred_and_debug_is_the_fallback() {
+            // 0.0 == -0.0 under PartialEq, but their Debug texts differ.
+            assert_eq!((&EqProbe(&0.0_f64, &-0.0_f64)).same_value(), Some(true));
+            assert_eq!((&EqProbe(&"a".to_owned(), &"b".to_owned())).same_value(), Some(false));
+            assert_eq!((&EqProbe(&NoEq(1), &NoEq(1))).same_value(), None);
+        }
+    }
 
     /// Compile-time check that a primary key field's type is a [`KeyType`].
     pub fn assert_key_type<T: KeyType>() {}
