@@ -15,7 +15,10 @@ use crate::value::{Param, ParamsDebug};
 pub struct CompiledSql {
     sql: String,
     params: Vec<Param>,
-    debug_sql: String,
+    /// Where each `$n` sits in `sql` (byte range) and which parameter it is: the display
+    /// text is rendered from them on demand, never on the hot path.
+    marks: Vec<(usize, usize, usize)>,
+    debug_sql: std::sync::OnceLock<String>,
 }
 
 impl CompiledSql {
@@ -37,7 +40,20 @@ impl CompiledSql {
     /// Display-only rendering with values inlined as literals. Never execute it: values are
     /// always sent as parameters.
     pub fn debug_sql(&self) -> &str {
-        &self.debug_sql
+        self.debug_sql.get_or_init(|| {
+            let mut out = String::with_capacity(self.sql.len() + 8 * self.marks.len());
+            let mut at = 0;
+            for &(start, end, param) in &self.marks {
+                out.push_str(&self.sql[at..start]);
+                match self.params.get(param) {
+                    Some(p) => crate::value::write_literal(&mut out, p.as_ref()),
+                    None => out.push_str(&self.sql[start..end]),
+                }
+                at = end;
+            }
+            out.push_str(&self.sql[at..]);
+            out
+        })
     }
 
     /// Splits into SQL text and parameters.
@@ -49,9 +65,10 @@ impl CompiledSql {
     pub fn raw(sql: impl Into<String>) -> Self {
         let sql = sql.into();
         CompiledSql {
-            debug_sql: sql.clone(),
             sql,
             params: Vec::new(),
+            marks: Vec::new(),
+            debug_sql: std::sync::OnceLock::new(),
         }
     }
 }
@@ -86,12 +103,12 @@ pub trait QueryFragment {
 
 /// Accumulates SQL text and parameters.
 ///
-/// It writes two texts at once: the real one with `$n`, and a display-only one with the
-/// values inlined (see [`CompiledSql::debug_sql`]).
+/// It writes the SQL with `$n` and notes where each placeholder is, so the display-only
+/// text with the values inlined (see [`CompiledSql::debug_sql`]) is made only if asked for.
 #[derive(Debug, Default)]
 pub struct SqlWriter {
     sql: String,
-    debug: String,
+    marks: Vec<(usize, usize, usize)>,
     params: Vec<Param>,
     seen: HashMap<usize, usize>,
     qualify: bool,
@@ -109,16 +126,11 @@ impl SqlWriter {
     /// Appends trusted SQL text.
     pub fn push(&mut self, sql: &str) {
         self.sql.push_str(sql);
-        self.debug.push_str(sql);
     }
 
     /// Appends an identifier, always quoted (`"name"`, with `"` doubled).
     pub fn push_ident(&mut self, ident: &str) {
-        let start = self.sql.len();
         quote_ident_into(&mut self.sql, ident);
-        let (_, quoted) = self.sql.split_at(start);
-        let quoted = quoted.to_owned();
-        self.debug.push_str(&quoted);
     }
 
     /// Appends a bound parameter as `$n`. Binding the same `Arc` twice reuses its number.
@@ -133,9 +145,10 @@ impl SqlWriter {
                 n
             }
         };
+        let start = self.sql.len();
         self.sql.push('$');
         self.sql.push_str(&n.to_string());
-        crate::value::write_literal(&mut self.debug, value.as_ref());
+        self.marks.push((start, self.sql.len(), n - 1));
     }
 
     /// Whether column references are written `"table"."column"` (true) or `"column"`.
@@ -175,7 +188,8 @@ impl SqlWriter {
         CompiledSql {
             sql: self.sql,
             params: self.params,
-            debug_sql: self.debug,
+            marks: self.marks,
+            debug_sql: std::sync::OnceLock::new(),
         }
     }
 }
