@@ -109,13 +109,14 @@ fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<
 /// with a slice: `(SELECT .., CASE WHEN "n" IS NULL THEN NULL ELSE ($1::TEXT[])["s":"s" +
 /// "n" - 1] END AS "tags", .. FROM unnest(.., $2::INT4[], $3::INT4[], ..) ..) AS
 /// "__mapped_u"`.
-fn push_source(
+pub(crate) fn push_source(
     out: &mut SqlWriter,
     table: &TableDef,
     columns: &[usize],
     names: &[&str],
     rows: &[Vec<Param>],
     ordinality: bool,
+    alias: &str,
 ) {
     if fits_arrays(table, columns) {
         let flat: Vec<Option<Arc<Flat>>> = columns
@@ -216,7 +217,7 @@ fn push_source(
                 out.push_ident(ORD);
             }
             out.push(")) AS ");
-            out.push_ident(SOURCE);
+            out.push_ident(alias);
             return;
         }
     } else {
@@ -249,7 +250,7 @@ fn push_source(
         out.push(")");
         out.push(" AS ");
     }
-    out.push_ident(SOURCE);
+    out.push_ident(alias);
     out.push("(");
     out.push_list(names, ", ", |out, n| out.push_ident(n));
     if ordinality {
@@ -455,7 +456,7 @@ pub fn insert(
             out.push(" SELECT ");
             push_columns(&mut out, table, columns, None);
             out.push(" FROM ");
-            push_source(&mut out, table, columns, &names, rows, true);
+            push_source(&mut out, table, columns, &names, rows, true, SOURCE);
             out.push(" ORDER BY ");
             out.push_ident(ORD);
         }
@@ -506,7 +507,7 @@ pub fn insert(
     out.push(", ");
     out.push_ident(ORD);
     out.push(" FROM ");
-    push_source(&mut out, table, columns, &names, rows, true);
+    push_source(&mut out, table, columns, &names, rows, true, SOURCE);
     out.push("), ");
     out.push_ident(OUTPUT);
     out.push(" AS (INSERT INTO ");
@@ -743,7 +744,7 @@ pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSq
             })
             .collect();
         out.push(" FROM ");
-        push_source(&mut out, table, &columns, &names, &values, false);
+        push_source(&mut out, table, &columns, &names, &values, false, SOURCE);
         out.push(" WHERE ");
         push_key_match(&mut out, table, &keys, TARGET, SOURCE);
         if let Some(v) = versioned {
@@ -813,7 +814,7 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
             row
         })
         .collect();
-    push_source(&mut out, table, &columns, &names, &rows, false);
+    push_source(&mut out, table, &columns, &names, &rows, false, SOURCE);
     out.push(" WHERE ");
     push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     if let Some(v) = version {
@@ -883,7 +884,7 @@ pub fn select_by_keys(
     } else {
         out.push(" JOIN ");
         let names: Vec<&str> = key_cols.iter().map(|&i| col(table, i).name).collect();
-        push_source(&mut out, table, &key_cols, &names, keys, false);
+        push_source(&mut out, table, &key_cols, &names, keys, false, SOURCE);
         out.push(" ON ");
         push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     }
