@@ -469,8 +469,8 @@ impl Session {
             Some(row) => {
                 let value = decode::<T>(row)?;
                 let mut inner = obj.try_lock()?;
-                inner.value = value.clone();
-                inner.loaded = Some(value);
+                inner.value = value;
+                inner.loaded = None;
                 inner.expired = false;
                 Ok(())
             }

@@ -43,14 +43,16 @@ pub(crate) type Touched<T> = Arc<Mutex<Vec<Obj<T>>>>;
 /// A savepoint's copy of an object as it was when the savepoint began.
 pub(crate) struct Saved<T> {
     pub(crate) level: usize,
-    pub(crate) value: T,
-    pub(crate) loaded: Option<T>,
+    /// Its row then (`None` for an object that had none: pending).
+    pub(crate) row: Option<T>,
     pub(crate) state: ObjectState,
 }
 
 pub(crate) struct Inner<T: HasPrimaryKey> {
     pub(crate) value: T,
-    /// The row as last loaded or written; `None` while pending.
+    /// The row as last loaded or written, taken when the object is first borrowed for
+    /// writing: `None` while the object has not been written to since (its value is the
+    /// row) and while pending. Objects only read never pay for a copy.
     pub(crate) loaded: Option<T>,
     pub(crate) state: ObjectState,
     /// Its loaded values may be out of date: the next load overwrites them.
@@ -187,6 +189,7 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
     /// Borrows the object for changing it; the session checks it at its next flush.
     pub fn write(&self) -> RefMut<'_, T> {
         let mut inner = self.lock();
+        inner.snapshot();
         if !inner.touched
             && let Some((_, touched)) = &inner.owner
             && let Some(list) = touched.upgrade()
@@ -230,8 +233,11 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
     /// loaded.
     pub fn is_modified(&self) -> bool {
         let inner = self.read_lock();
+        if inner.state == ObjectState::Pending {
+            return true;
+        }
         match &inner.loaded {
-            None => inner.state == ObjectState::Pending,
+            None => false,
             Some(loaded) => (0..T::TABLE.columns.len()).any(|i| !inner.value.column_eq(loaded, i)),
         }
     }
@@ -245,16 +251,20 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let changed = match &inner.loaded {
-                    None => true,
-                    Some(loaded) => !inner.value.column_eq(loaded, i),
+                let changed = match (&inner.loaded, inner.state) {
+                    (_, ObjectState::Pending | ObjectState::Transient) => true,
+                    (None, _) => false,
+                    (Some(loaded), _) => !inner.value.column_eq(loaded, i),
                 };
                 if !changed {
                     return None;
                 }
                 Some(ColumnHistory {
                     column: c.name,
-                    old: inner.loaded.as_ref().and_then(|l| l.column_value(i)),
+                    old: match inner.state {
+                        ObjectState::Pending | ObjectState::Transient => None,
+                        _ => inner.row().column_value(i),
+                    },
                     new: inner.value.column_value(i)?,
                 })
             })
@@ -276,12 +286,32 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
 impl<T: Model + HasPrimaryKey> Inner<T> {
     /// Columns whose value differs from the loaded row.
     pub(crate) fn changed_columns(&self) -> Vec<usize> {
+        if matches!(self.state, ObjectState::Pending | ObjectState::Transient) {
+            return (0..T::TABLE.columns.len()).collect();
+        }
         match &self.loaded {
-            None => (0..T::TABLE.columns.len()).collect(),
+            None => Vec::new(),
             Some(loaded) => (0..T::TABLE.columns.len())
                 .filter(|&i| !self.value.column_eq(loaded, i))
                 .collect(),
         }
+    }
+
+    /// Keeps a copy of the row before the object is changed (see [`Inner::loaded`]).
+    pub(crate) fn snapshot(&mut self)
+    where
+        T: Clone,
+    {
+        if self.loaded.is_none()
+            && matches!(self.state, ObjectState::Persistent | ObjectState::Deleted)
+        {
+            self.loaded = Some(self.value.clone());
+        }
+    }
+
+    /// The row as the database holds it (as far as the session knows).
+    pub(crate) fn row(&self) -> &T {
+        self.loaded.as_ref().unwrap_or(&self.value)
     }
 
     /// Takes a fresh row: columns the user has not changed take its values, changed ones
@@ -297,10 +327,11 @@ impl<T: Model + HasPrimaryKey> Inner<T> {
                         self.value.copy_column(&row, i);
                     }
                 }
+                self.loaded = Some(row);
             }
-            None => self.value = row.clone(),
+            // Unchanged: the row is the value.
+            None => self.value = row,
         }
-        self.loaded = Some(row);
         self.expired = false;
     }
 }

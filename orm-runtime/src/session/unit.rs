@@ -174,10 +174,9 @@ impl<T: SessionModel> Unit<T> {
             drop(inner);
             return Ok(obj.clone());
         }
-        let obj = Obj::new(row.clone());
+        let obj = Obj::new(row);
         {
             let mut inner = obj.lock();
-            inner.loaded = Some(row);
             inner.state = ObjectState::Persistent;
             inner.key = Some(key.clone());
             inner.owner = self.owner();
@@ -269,13 +268,11 @@ impl<T: SessionModel> Unit<T> {
         if inner.saved.is_empty() {
             self.saved.push(obj.clone());
         }
-        let before = inner.loaded.clone();
-        inner.saved.push(Saved {
-            level,
-            value: before.clone().unwrap_or_else(|| inner.value.clone()),
-            loaded: before,
-            state,
-        });
+        let row = match state {
+            ObjectState::Pending | ObjectState::Transient => None,
+            _ => Some(inner.row().clone()),
+        };
+        inner.saved.push(Saved { level, row, state });
     }
 
     fn stale(&self, operation: &'static str, changed: Vec<String>, deleted: Vec<String>) -> Error {
@@ -502,7 +499,8 @@ impl<T: SessionModel> Unit<T> {
             inner.state = ObjectState::Persistent;
             inner.new_in_tx = true;
             inner.expired = false;
-            inner.loaded = Some(inner.value.clone());
+            // The value is the row now.
+            inner.loaded = None;
             drop(inner);
             self.map.insert(key, obj.clone());
         }
@@ -528,11 +526,10 @@ impl<T: SessionModel> Unit<T> {
             let Some(old_key) = inner.key.clone() else {
                 continue;
             };
-            let loaded = inner.loaded.as_ref();
             rows.push(UpdateRow {
                 key: T::key_params(&old_key),
                 values: values.clone(),
-                version: version.and_then(|v| loaded.and_then(|l| l.column_value(v))),
+                version: version.and_then(|v| inner.row().column_value(v)),
             });
             by_key.insert(inner.value.key(), n);
         }
@@ -554,11 +551,12 @@ impl<T: SessionModel> Unit<T> {
             let end = (start + chunk).min(rows.len());
             let sql = flush::update(table, set, &rows[start..end]);
             let returned = run_rows(tx, &sql).await?;
+            // One scratch object to decode the returned keys into.
+            let mut scratch = match batch.first() {
+                Some((first, _)) => first.try_lock()?.value.clone(),
+                None => break,
+            };
             for row in &returned {
-                let Some((first, _)) = batch.first() else {
-                    break;
-                };
-                let mut scratch = first.try_lock()?.value.clone();
                 let mut at = 0;
                 for &k in T::KEY_COLUMNS {
                     scratch
@@ -578,17 +576,29 @@ impl<T: SessionModel> Unit<T> {
                         .decode_column(c, &PgRow(row), &mut at)
                         .map_err(Error::Decode)?;
                 }
-                let old_loaded = inner.loaded.take();
-                let mut loaded = inner.value.clone();
-                // Columns not written keep what the database holds.
-                if let Some(old) = &old_loaded {
-                    for i in 0..table.columns.len() {
-                        if !set.contains(&i) && !returning.contains(&i) {
-                            loaded.copy_column(old, i);
+                // The row now: the columns written and read back are the value's; the
+                // others are what they were (a column held back for a later UPDATE may
+                // differ, and then a copy of the row is kept).
+                let differs = inner.loaded.as_ref().is_some_and(|old| {
+                    (0..table.columns.len()).any(|i| {
+                        !set.contains(&i)
+                            && !returning.contains(&i)
+                            && !inner.value.column_eq(old, i)
+                    })
+                });
+                if differs {
+                    if let Some(old) = inner.loaded.take() {
+                        let mut row = inner.value.clone();
+                        for i in 0..table.columns.len() {
+                            if !set.contains(&i) && !returning.contains(&i) {
+                                row.copy_column(&old, i);
+                            }
                         }
+                        inner.loaded = Some(row);
                     }
+                } else {
+                    inner.loaded = None;
                 }
-                inner.loaded = Some(loaded);
                 let new_key = inner.value.key();
                 if inner.key.as_ref() != Some(&new_key) {
                     if let Some(old) = inner.key.take() {
@@ -734,9 +744,8 @@ impl<T: SessionModel> Unit<T> {
             );
             let returned = run_rows(tx, &sql).await?;
             if versioned {
-                let sample = objs[0].lock().value.clone();
+                let mut scratch = objs[0].lock().value.clone();
                 for row in &returned {
-                    let mut scratch = sample.clone();
                     let mut at = 0;
                     for &k in T::KEY_COLUMNS {
                         scratch
@@ -795,8 +804,10 @@ impl<T: SessionModel> Unit<T> {
                         if let Some(key) = inner.key.take() {
                             self.map.remove(&key);
                         }
-                        inner.value = copy.value;
-                        inner.loaded = copy.loaded;
+                        if let Some(row) = copy.row {
+                            inner.value = row;
+                        }
+                        inner.loaded = None;
                         inner.state = state;
                         let key = inner.value.key();
                         inner.key = Some(key.clone());
@@ -971,7 +982,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         for obj in touched {
             let mut inner = obj.lock();
             inner.touched = false;
-            if let Some(loaded) = inner.loaded.clone() {
+            if let Some(loaded) = inner.loaded.take() {
                 inner.value = loaded;
             }
         }
