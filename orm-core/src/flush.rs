@@ -109,14 +109,13 @@ fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<
 /// with a slice: `(SELECT .., CASE WHEN "n" IS NULL THEN NULL ELSE ($1::TEXT[])["s":"s" +
 /// "n" - 1] END AS "tags", .. FROM unnest(.., $2::INT4[], $3::INT4[], ..) ..) AS
 /// "__mapped_u"`.
-pub(crate) fn push_source(
+fn push_source(
     out: &mut SqlWriter,
     table: &TableDef,
     columns: &[usize],
     names: &[&str],
     rows: &[Vec<Param>],
     ordinality: bool,
-    alias: &str,
 ) {
     if fits_arrays(table, columns) {
         let flat: Vec<Option<Arc<Flat>>> = columns
@@ -217,7 +216,7 @@ pub(crate) fn push_source(
                 out.push_ident(ORD);
             }
             out.push(")) AS ");
-            out.push_ident(alias);
+            out.push_ident(SOURCE);
             return;
         }
     } else {
@@ -250,7 +249,7 @@ pub(crate) fn push_source(
         out.push(")");
         out.push(" AS ");
     }
-    out.push_ident(alias);
+    out.push_ident(SOURCE);
     out.push("(");
     out.push_list(names, ", ", |out, n| out.push_ident(n));
     if ordinality {
@@ -456,7 +455,7 @@ pub fn insert(
             out.push(" SELECT ");
             push_columns(&mut out, table, columns, None);
             out.push(" FROM ");
-            push_source(&mut out, table, columns, &names, rows, true, SOURCE);
+            push_source(&mut out, table, columns, &names, rows, true);
             out.push(" ORDER BY ");
             out.push_ident(ORD);
         }
@@ -507,7 +506,7 @@ pub fn insert(
     out.push(", ");
     out.push_ident(ORD);
     out.push(" FROM ");
-    push_source(&mut out, table, columns, &names, rows, true, SOURCE);
+    push_source(&mut out, table, columns, &names, rows, true);
     out.push("), ");
     out.push_ident(OUTPUT);
     out.push(" AS (INSERT INTO ");
@@ -744,7 +743,7 @@ pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSq
             })
             .collect();
         out.push(" FROM ");
-        push_source(&mut out, table, &columns, &names, &values, false, SOURCE);
+        push_source(&mut out, table, &columns, &names, &values, false);
         out.push(" WHERE ");
         push_key_match(&mut out, table, &keys, TARGET, SOURCE);
         if let Some(v) = versioned {
@@ -814,7 +813,7 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
             row
         })
         .collect();
-    push_source(&mut out, table, &columns, &names, &rows, false, SOURCE);
+    push_source(&mut out, table, &columns, &names, &rows, false);
     out.push(" WHERE ");
     push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     if let Some(v) = version {
@@ -884,7 +883,7 @@ pub fn select_by_keys(
     } else {
         out.push(" JOIN ");
         let names: Vec<&str> = key_cols.iter().map(|&i| col(table, i).name).collect();
-        push_source(&mut out, table, &key_cols, &names, keys, false, SOURCE);
+        push_source(&mut out, table, &key_cols, &names, keys, false);
         out.push(" ON ");
         push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     }

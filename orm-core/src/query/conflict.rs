@@ -97,10 +97,8 @@
 //!   the same order and do not deadlock each other. `RETURNING` therefore comes in key order,
 //!   not input order: match returned rows by key.
 //!
-//! One-dimensional array columns (which `unnest` would flatten) travel as all their
-//! elements plus each row's start and length, cut out again per row (see
-//! [`crate::flush`]). Rows with SQL expressions among their values, or multi-dimensional
-//! array columns, are sent as `(VALUES ($1::BIGINT, .., 1), ..)` in the same merging
+//! Rows with SQL expressions among their values, or columns of array type (which `unnest`
+//! would flatten), are sent as `(VALUES ($1::BIGINT, .., 1), ..)` in the same merging
 //! subquery, within the parameter limit. With a key that is not known ([`constraint`] by
 //! name) they are sent as a plain `VALUES` list, and a key repeated in it fails as
 //! PostgreSQL reports it.
@@ -782,11 +780,10 @@ pub(crate) fn array_element_type(table: &TableDef, column: &str) -> Option<Strin
 
 /// How the rows of a multi-row upsert are sent.
 pub(super) enum Input {
-    /// One array per column (`unnest`, array columns flattened): every value is a plain
-    /// value. Column indexes and each row's values.
-    Arrays(Vec<usize>, Vec<Vec<Param>>),
+    /// One array per column (`unnest`): every value is a plain value.
+    Arrays(Vec<(String, ParamArray)>),
     /// `(VALUES ..)` with typed parameters, merged by key (some value is an expression or
-    /// some column is a multi-dimensional array).
+    /// some column is an array).
     Values(Vec<Vec<Node>>),
 }
 
@@ -800,7 +797,7 @@ pub(super) fn input(
     rows: &[Vec<Node>],
 ) -> Option<Input> {
     array_columns(table, columns, rows)
-        .map(|(idx, rows)| Input::Arrays(idx, rows))
+        .map(Input::Arrays)
         .or_else(|| {
             conflict
                 .merge_key(table, columns)
@@ -812,26 +809,20 @@ fn array_columns(
     table: &TableDef,
     columns: &[&'static str],
     rows: &[Vec<Node>],
-) -> Option<(Vec<usize>, Vec<Vec<Param>>)> {
-    let idx: Vec<usize> = columns
-        .iter()
-        .map(|c| table.column_index(c))
-        .collect::<Option<_>>()?;
-    if !crate::flush::fits_arrays(table, &idx) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut values = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
+) -> Option<Vec<(String, ParamArray)>> {
+    let mut out = Vec::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        let ty = array_element_type(table, c)?;
+        let mut values = Vec::with_capacity(rows.len());
+        for row in rows {
             match row.get(i) {
                 Some(Node::Param(p)) => values.push(p.clone()),
                 _ => return None,
             }
         }
-        out.push(values);
+        out.push((ty, ParamArray(values)));
     }
-    Some((idx, out))
+    Some(out)
 }
 
 /// ` SELECT [DISTINCT ON (key)] cols FROM <input> AS "input"(cols, "__mapped_ord")
@@ -855,9 +846,17 @@ pub(super) fn walk_input(
         }
         out.push_list(columns, ", ", |out, c| out.push_ident(c));
         match input {
-            Input::Arrays(idx, rows) => {
-                out.push(" FROM ");
-                crate::flush::push_source(out, table, &idx, columns, &rows, true, "input");
+            Input::Arrays(arrays) => {
+                out.push(" FROM unnest(");
+                let arrays: Vec<Node> = arrays
+                    .into_iter()
+                    .map(|(ty, values)| Node::TypeCast {
+                        expr: Box::new(Node::bind(values)),
+                        ty: Cow::Owned(format!("{ty}[]")),
+                    })
+                    .collect();
+                out.push_list(&arrays, ", ", |out, n| n.walk(out));
+                out.push(") WITH ORDINALITY");
             }
             Input::Values(rows) => {
                 // Parameters in a VALUES subquery get no type from the INSERT's columns:
@@ -886,13 +885,13 @@ pub(super) fn walk_input(
                     out.push(")");
                 });
                 out.push(")");
-                out.push(" AS \"input\"(");
-                out.push_list(columns, ", ", |out, c| out.push_ident(c));
-                out.push(", ");
-                out.push_ident(ORD);
-                out.push(")");
             }
         }
+        out.push(" AS \"input\"(");
+        out.push_list(columns, ", ", |out, c| out.push_ident(c));
+        out.push(", ");
+        out.push_ident(ORD);
+        out.push(")");
         if let Some(k) = &key {
             out.push(" ORDER BY ");
             walk_key(out, k);
