@@ -41,13 +41,6 @@
 //! );
 //! ```
 
-use std::error::Error as StdError;
-use std::fmt;
-use std::sync::{Arc, OnceLock};
-
-use bytes::{BufMut, BytesMut};
-use postgres_types::{IsNull, Kind, ToSql, Type, to_sql_checked};
-
 use crate::metadata::{ColumnDef, OnUpdate, TableDef};
 use crate::query::conflict::{ParamArray, array_element_type};
 use crate::value::Param;
@@ -68,22 +61,12 @@ pub fn max_rows_per_values(columns: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).max(1)
 }
 
-/// Whether rows of these columns can be sent as arrays (`unnest`): every column has a
-/// one-dimensional array type, or is itself a one-dimensional array column (sent
-/// flattened, see [`FlatElements`]).
+/// Whether rows of these columns can be sent as one array per column (`unnest`): every
+/// column has a one-dimensional array type.
 pub fn fits_arrays(table: &TableDef, columns: &[usize]) -> bool {
-    columns.iter().all(|&i| {
-        array_element_type(table, table.columns[i].name).is_some()
-            || flat_array_type(table, i).is_some()
-    })
-}
-
-/// The type of a one-dimensional array column (`TEXT[]`), which travels flattened.
-fn flat_array_type(table: &TableDef, i: usize) -> Option<String> {
-    match table.columns[i].sql_type {
-        crate::metadata::DdlType::Mapped(info) if info.dims == 1 => Some(info.to_sql()),
-        _ => None,
-    }
+    columns
+        .iter()
+        .all(|&i| array_element_type(table, table.columns[i].name).is_some())
 }
 
 fn col(table: &TableDef, i: usize) -> &'static ColumnDef {
@@ -93,7 +76,7 @@ fn col(table: &TableDef, i: usize) -> &'static ColumnDef {
 /// The rows' values of one column, bound as one array `$n::type[]`.
 fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<Param>) {
     let ty = array_element_type(table, col(table, column).name).unwrap_or_default();
-    let p: Param = Arc::new(ParamArray(values));
+    let p: Param = std::sync::Arc::new(ParamArray(values));
     out.push_param(&p);
     out.push("::");
     out.push(&ty);
@@ -103,12 +86,6 @@ fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<
 /// `unnest($1::t1[], ..) WITH ORDINALITY AS "__mapped_u"(names.., "__mapped_ord")` or
 /// `(VALUES ($1::t1, .., 1), ..) AS "__mapped_u"(names.., "__mapped_ord")`. `rows[r][c]`
 /// is the value of `columns[c]` in row `r`; `names` are the names the source gives them.
-///
-/// Array columns (which `unnest` would flatten) travel as one array of all their
-/// elements plus each row's start and length, and each row's value is cut out of it again
-/// with a slice: `(SELECT .., CASE WHEN "n" IS NULL THEN NULL ELSE ($1::TEXT[])["s":"s" +
-/// "n" - 1] END AS "tags", .. FROM unnest(.., $2::INT4[], $3::INT4[], ..) ..) AS
-/// "__mapped_u"`.
 fn push_source(
     out: &mut SqlWriter,
     table: &TableDef,
@@ -118,106 +95,17 @@ fn push_source(
     ordinality: bool,
 ) {
     if fits_arrays(table, columns) {
-        let flat: Vec<Option<Arc<Flat>>> = columns
-            .iter()
-            .enumerate()
-            .map(|(c, &i)| {
-                (array_element_type(table, col(table, i).name).is_none()).then(|| {
-                    Arc::new(Flat {
-                        rows: rows.iter().map(|r| r[c].clone()).collect(),
-                        layout: OnceLock::new(),
-                    })
-                })
-            })
-            .collect();
-        let wrapped = flat.iter().any(Option::is_some);
-        if wrapped {
-            // The elements parameters come first in the text, so the driver encodes them
-            // (which works out each row's start and length) before the starts and lengths.
-            out.push("(SELECT ");
-            for (c, &i) in columns.iter().enumerate() {
-                if c > 0 {
-                    out.push(", ");
-                }
-                match &flat[c] {
-                    None => out.push_ident(&format!("__mapped_c{c}")),
-                    Some(f) => {
-                        let s = format!("__mapped_s{c}");
-                        let n = format!("__mapped_c{c}");
-                        out.push("CASE WHEN ");
-                        out.push_ident(&n);
-                        out.push(" IS NULL THEN NULL ELSE (");
-                        let p: Param = Arc::new(FlatElements(f.clone()));
-                        out.push_param(&p);
-                        out.push("::");
-                        out.push(&flat_array_type(table, i).unwrap_or_default());
-                        out.push(")[");
-                        out.push_ident(&s);
-                        out.push(":");
-                        out.push_ident(&s);
-                        out.push(" + ");
-                        out.push_ident(&n);
-                        out.push(" - 1] END");
-                    }
-                }
-                out.push(" AS ");
-                out.push_ident(names[c]);
-            }
-            if ordinality {
-                out.push(", ");
-                out.push_ident(ORD);
-            }
-            out.push(" FROM ");
-        }
         out.push("unnest(");
-        let mut first = true;
         for (c, &i) in columns.iter().enumerate() {
-            if !first {
+            if c > 0 {
                 out.push(", ");
             }
-            first = false;
-            match &flat[c] {
-                None => {
-                    let values: Vec<Param> = rows.iter().map(|r| r[c].clone()).collect();
-                    push_array(out, table, i, values);
-                }
-                Some(f) => {
-                    let starts: Param = Arc::new(FlatLayout(f.clone(), false));
-                    let lens: Param = Arc::new(FlatLayout(f.clone(), true));
-                    out.push_param(&starts);
-                    out.push("::INT4[], ");
-                    out.push_param(&lens);
-                    out.push("::INT4[]");
-                }
-            }
+            let values: Vec<Param> = rows.iter().map(|r| r[c].clone()).collect();
+            push_array(out, table, i, values);
         }
         out.push(")");
         if ordinality {
             out.push(" WITH ORDINALITY");
-        }
-        out.push(" AS ");
-        if wrapped {
-            out.push_ident("__mapped_r");
-            out.push("(");
-            let mut first = true;
-            for c in 0..columns.len() {
-                if !first {
-                    out.push(", ");
-                }
-                first = false;
-                if flat[c].is_some() {
-                    out.push_ident(&format!("__mapped_s{c}"));
-                    out.push(", ");
-                }
-                out.push_ident(&format!("__mapped_c{c}"));
-            }
-            if ordinality {
-                out.push(", ");
-                out.push_ident(ORD);
-            }
-            out.push(")) AS ");
-            out.push_ident(SOURCE);
-            return;
         }
     } else {
         out.push("(VALUES ");
@@ -247,8 +135,8 @@ fn push_source(
             out.push(")");
         }
         out.push(")");
-        out.push(" AS ");
     }
+    out.push(" AS ");
     out.push_ident(SOURCE);
     out.push("(");
     out.push_list(names, ", ", |out, n| out.push_ident(n));
@@ -257,138 +145,6 @@ fn push_source(
         out.push_ident(ORD);
     }
     out.push(")");
-}
-
-/// One array column's values for many rows, sent flattened: [`FlatElements`] carries every
-/// element, [`FlatLayout`] each row's start and length (NULL for a NULL array).
-struct Flat {
-    rows: Vec<Param>,
-    /// Starts and lengths, worked out while the elements are encoded.
-    layout: OnceLock<Vec<Option<(i32, i32)>>>,
-}
-
-/// All elements of all rows of an array column, as one one-dimensional array.
-///
-/// Each row's value is encoded by its own `ToSql` as the column's array type and its
-/// elements are copied out of PostgreSQL's binary array format, so any element type works.
-/// Encoding it records each row's start and length for [`FlatLayout`], which the driver
-/// encodes afterwards (parameters are encoded in order, and the SQL places this one
-/// first).
-struct FlatElements(Arc<Flat>);
-
-/// Each row's start (or, with `.1`, length) in a [`FlatElements`] array, as `INT4[]`.
-struct FlatLayout(Arc<Flat>, bool);
-
-impl fmt::Debug for FlatElements {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[… elements of {} arrays]", self.0.rows.len())
-    }
-}
-
-impl fmt::Debug for FlatLayout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.1 { "lengths" } else { "starts" };
-        write!(f, "[… {what} of {} arrays]", self.0.rows.len())
-    }
-}
-
-fn read_i32(buf: &[u8], at: usize) -> Result<i32, Box<dyn StdError + Sync + Send>> {
-    buf.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map(i32::from_be_bytes)
-        .ok_or_else(|| "truncated array encoding".into())
-}
-
-impl ToSql for FlatElements {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
-        let Kind::Array(member) = ty.kind() else {
-            return Err(format!("array elements cannot be sent as {ty}").into());
-        };
-        let mut elements = BytesMut::new();
-        let mut count: i32 = 0;
-        let mut has_null = false;
-        let mut layout = Vec::with_capacity(self.0.rows.len());
-        let mut scratch = BytesMut::new();
-        for row in &self.0.rows {
-            scratch.clear();
-            if let IsNull::Yes = row.as_to_sql().to_sql_checked(ty, &mut scratch)? {
-                layout.push(None);
-                continue;
-            }
-            // ndim, has-null flag, element type, then per dimension length and lower
-            // bound, then each element as length + bytes.
-            let ndim = read_i32(&scratch, 0)?;
-            let n = match ndim {
-                0 => 0,
-                1 => read_i32(&scratch, 12)?,
-                _ => {
-                    return Err(
-                        "a multi-dimensional value in a one-dimensional array column".into(),
-                    );
-                }
-            };
-            if ndim == 1 {
-                has_null |= read_i32(&scratch, 4)? != 0;
-                elements.extend_from_slice(&scratch[20..]);
-            }
-            layout.push(Some((count + 1, n)));
-            count = count
-                .checked_add(n)
-                .ok_or("more than 2^31 array elements in one statement")?;
-        }
-        out.put_i32(1);
-        out.put_i32(i32::from(has_null));
-        out.put_u32(member.oid());
-        out.put_i32(count);
-        out.put_i32(1);
-        out.extend_from_slice(&elements);
-        // Set once; a statement sent again encodes the same layout.
-        let _ = self.0.layout.set(layout);
-        Ok(IsNull::No)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        matches!(ty.kind(), Kind::Array(_))
-    }
-
-    to_sql_checked!();
-}
-
-impl ToSql for FlatLayout {
-    fn to_sql(
-        &self,
-        _: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
-        let Some(layout) = self.0.layout.get() else {
-            return Err("array column layout asked for before its elements were encoded".into());
-        };
-        out.put_i32(1);
-        out.put_i32(i32::from(layout.iter().any(Option::is_none)));
-        out.put_u32(Type::INT4.oid());
-        out.put_i32(i32::try_from(layout.len())?);
-        out.put_i32(1);
-        for row in layout {
-            match row {
-                Some((start, len)) => {
-                    out.put_i32(4);
-                    out.put_i32(if self.1 { *len } else { *start });
-                }
-                None => out.put_i32(-1),
-            }
-        }
-        Ok(IsNull::No)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        *ty == Type::INT4_ARRAY
-    }
-
-    to_sql_checked!();
 }
 
 fn push_columns(out: &mut SqlWriter, table: &TableDef, columns: &[usize], prefix: Option<&str>) {
