@@ -177,7 +177,10 @@ pub mod __private {
         fn partial_eq_is_preferred_and_debug_is_the_fallback() {
             // 0.0 == -0.0 under PartialEq, but their Debug texts differ.
             assert_eq!((&EqProbe(&0.0_f64, &-0.0_f64)).same_value(), Some(true));
-            assert_eq!((&EqProbe(&"a".to_owned(), &"b".to_owned())).same_value(), Some(false));
+            assert_eq!(
+                (&EqProbe(&"a".to_owned(), &"b".to_owned())).same_value(),
+                Some(false)
+            );
             assert_eq!((&EqProbe(&NoEq(1), &NoEq(1))).same_value(), None);
         }
     }

@@ -126,3 +126,74 @@ async fn stale_data_concurrent() {
     let rows: Vec<SUser> = db.query(&SUser::query()).await.unwrap();
     assert_eq!(rows[0].name.as_deref(), Some("a"));
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[mapped(table = "s_arrays")]
+pub struct SArrays {
+    #[mapped(primary_key, identity)]
+    pub id: i64,
+    pub n: i32,
+    pub tags: Vec<String>,
+    pub maybe: Option<Vec<Option<i32>>>,
+}
+
+fn arrays(n: i32) -> SArrays {
+    SArrays {
+        id: 0,
+        n,
+        tags: (0..n % 4).map(|k| format!("t{n}-{k}")).collect(),
+        maybe: match n % 3 {
+            0 => None,
+            1 => Some(vec![]),
+            _ => Some(vec![Some(n), None, Some(-n)]),
+        },
+    }
+}
+
+/// Array columns in a batch (typed `VALUES` rows) come back whole: empty arrays, NULL arrays
+/// and NULL elements included, with PostgreSQL's default lower bound 1.
+#[tokio::test]
+async fn array_columns_in_batches_round_trip() {
+    let db = test_db("session_arrays").await;
+    db.create_all(&[SArrays::TABLE], false).await.unwrap();
+    let mut s = db.session();
+    let objs = s.add_all((0..3000).map(arrays)).unwrap();
+    s.commit().await.unwrap();
+    let rows: Vec<SArrays> = db
+        .query(&SArrays::query().order_by(SArrays::N))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3000);
+    for (n, row) in rows.iter().enumerate() {
+        let want = SArrays {
+            id: row.id,
+            ..arrays(i32::try_from(n).unwrap())
+        };
+        assert_eq!(row, &want);
+    }
+    let bad: i64 = db
+        .query_scalar(&raw_query::<Int8>(
+            "SELECT count(*) FROM s_arrays WHERE array_lower(tags, 1) <> 1 OR array_lower(maybe, 1) <> 1",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(bad, 0);
+    // A batched UPDATE of array columns goes the same way.
+    for o in &objs {
+        o.edit(|a| {
+            a.tags.push("new".into());
+            a.maybe = None;
+        });
+    }
+    s.commit().await.unwrap();
+    let rows: Vec<SArrays> = db
+        .query(&SArrays::query().order_by(SArrays::N))
+        .await
+        .unwrap();
+    for (n, row) in rows.iter().enumerate() {
+        let mut want = arrays(i32::try_from(n).unwrap()).tags;
+        want.push("new".into());
+        assert_eq!(row.tags, want);
+        assert_eq!(row.maybe, None);
+    }
+}
