@@ -589,7 +589,7 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
 
 /// `SELECT <columns> FROM table WHERE <key> = ..` for one key (`$1`, ..) or many
 /// (`= ANY($1::t[])`, or a join with `unnest` for a composite key). `columns` are column
-/// indexes (all of them for `get`, the key for a probe); `lock` appends e.g. `FOR UPDATE`.
+/// indexes (all of them for `get`, the key for a probe).
 ///
 /// ```
 /// use orm_core::__doc::Account;
@@ -598,15 +598,10 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
 /// use std::sync::Arc;
 ///
 /// let all: Vec<usize> = (0..4).collect();
-/// let sql = flush::select_by_keys(Account::TABLE, &all, &[vec![Arc::new(7_i64) as _]], None);
+/// let sql = flush::select_by_keys(Account::TABLE, &all, &[vec![Arc::new(7_i64) as _]]);
 /// assert_eq!(sql.sql(), r#"SELECT "__mapped_t"."id", "__mapped_t"."owner_id", "__mapped_t"."name", "__mapped_t"."balance" FROM "accounts" AS "__mapped_t" WHERE "__mapped_t"."id" = $1"#);
 /// ```
-pub fn select_by_keys(
-    table: &TableDef,
-    columns: &[usize],
-    keys: &[Vec<Param>],
-    lock: Option<&str>,
-) -> CompiledSql {
+pub fn select_by_keys(table: &TableDef, columns: &[usize], keys: &[Vec<Param>]) -> CompiledSql {
     let key_cols = key_columns(table);
     let mut out = SqlWriter::new();
     out.push("SELECT ");
@@ -643,25 +638,16 @@ pub fn select_by_keys(
         out.push(" ON ");
         push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     }
-    if let Some(lock) = lock {
-        out.push(" ");
-        out.push(lock);
-    }
     out.finish()
 }
 
-/// Column indexes a model INSERT sends (every column but the server-generated ones) and
-/// the ones it reads back.
+/// Column indexes a model INSERT sends ([`TableDef::insert_columns`]) and the ones it
+/// reads back (the server-generated rest).
 pub fn insert_columns(table: &TableDef) -> (Vec<usize>, Vec<usize>) {
-    let mut send = Vec::new();
-    let mut back = Vec::new();
-    for (i, c) in table.columns.iter().enumerate() {
-        if c.is_server_generated() {
-            back.push(i);
-        } else {
-            send.push(i);
-        }
-    }
+    let send: Vec<usize> = table.insert_columns().map(|(i, _)| i).collect();
+    let back = (0..table.columns.len())
+        .filter(|i| !send.contains(i))
+        .collect();
     (send, back)
 }
 

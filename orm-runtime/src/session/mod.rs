@@ -217,6 +217,15 @@ impl Session {
         }
     }
 
+    /// The rows with these keys, in the session's transaction (no autoflush).
+    async fn load<T: SessionModel>(&mut self, keys: &[T::Key]) -> Result<Vec<T>, Error> {
+        let all: Vec<usize> = (0..T::TABLE.columns.len()).collect();
+        let keys: Vec<_> = keys.iter().map(T::key_params).collect();
+        let sql = flush::select_by_keys(T::TABLE, &all, &keys);
+        let rows = run_rows(self.begin().await?, &sql).await?;
+        rows.iter().map(decode::<T>).collect()
+    }
+
     async fn autoflush(&mut self) -> Result<(), Error> {
         if self.options.autoflush {
             self.flush().await
@@ -297,7 +306,7 @@ impl Session {
     }
 
     /// Whether the object is in this session (pending, persistent or deleted).
-    pub fn contains<T: SessionModel>(&mut self, obj: &Obj<T>) -> bool {
+    pub fn contains<T: SessionModel>(&self, obj: &Obj<T>) -> bool {
         let id = self.id;
         obj.lock().owner.as_ref().is_some_and(|(o, _)| *o == id)
     }
@@ -318,15 +327,8 @@ impl Session {
             }
         }
         self.autoflush().await?;
-        let all: Vec<usize> = (0..T::TABLE.columns.len()).collect();
-        let sql = flush::select_by_keys(T::TABLE, &all, &[T::key_params(&key)], None);
-        let tx = self.begin().await?;
-        let rows = run_rows(tx, &sql).await?;
-        match rows.first() {
-            Some(row) => {
-                let value = decode::<T>(row)?;
-                Ok(Some(self.unit::<T>().absorb(value, false)?))
-            }
+        match self.load::<T>(&[key]).await?.pop() {
+            Some(value) => Ok(Some(self.unit::<T>().absorb(value, false)?)),
             None => Ok(None),
         }
     }
@@ -461,13 +463,8 @@ impl Session {
                 }
             }
         };
-        let all: Vec<usize> = (0..T::TABLE.columns.len()).collect();
-        let sql = flush::select_by_keys(T::TABLE, &all, &[T::key_params(&key)], None);
-        let tx = self.begin().await?;
-        let rows = run_rows(tx, &sql).await?;
-        match rows.first() {
-            Some(row) => {
-                let value = decode::<T>(row)?;
+        match self.load::<T>(&[key]).await?.pop() {
+            Some(value) => {
                 let mut inner = obj.try_lock()?;
                 inner.value = value;
                 inner.loaded = None;
@@ -512,14 +509,10 @@ impl Session {
         }
         if !missing.is_empty() {
             self.autoflush().await?;
-            let all: Vec<usize> = (0..T::TABLE.columns.len()).collect();
-            let keys: Vec<_> = missing.iter().map(T::key_params).collect();
-            let sql = flush::select_by_keys(T::TABLE, &all, &keys, None);
-            let tx = self.begin().await?;
-            let rows = run_rows(tx, &sql).await?;
+            let rows = self.load::<T>(&missing).await?;
             let unit = self.unit::<T>();
-            for row in &rows {
-                unit.absorb(decode::<T>(row)?, false)?;
+            for row in rows {
+                unit.absorb(row, false)?;
             }
         }
         let version = flush::version_column(T::TABLE);
@@ -533,12 +526,11 @@ impl Session {
                     if let Some(ver) = version {
                         let stale = !obj.read().column_eq(&v, ver);
                         if stale {
-                            return Err(Error::StaleData(crate::error::StaleData {
-                                table: T::TABLE.qualified_name(),
-                                operation: "merge",
-                                changed: vec![format!("{:?}", v.key())],
-                                deleted: Vec::new(),
-                            }));
+                            return Err(unit.stale(
+                                "merge",
+                                vec![format!("{:?}", v.key())],
+                                Vec::new(),
+                            ));
                         }
                     }
                     {

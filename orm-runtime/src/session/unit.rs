@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use orm_core::flush::{self, InsertResult, UpdateRow};
 use orm_core::metadata::{ConstraintDef, Deferrable, FkTarget, OnUpdate, TableDef};
 use orm_core::model::{HasPrimaryKey, Model};
-use orm_core::row::SqlRow;
 use orm_core::value::Param;
 use orm_core::writer::CompiledSql;
 use tokio_postgres::Row;
@@ -275,7 +274,12 @@ impl<T: SessionModel> Unit<T> {
         inner.saved.push(Saved { level, row, state });
     }
 
-    fn stale(&self, operation: &'static str, changed: Vec<String>, deleted: Vec<String>) -> Error {
+    pub(crate) fn stale(
+        &self,
+        operation: &'static str,
+        changed: Vec<String>,
+        deleted: Vec<String>,
+    ) -> Error {
         Error::StaleData(StaleData {
             table: T::TABLE.qualified_name(),
             operation,
@@ -293,7 +297,7 @@ impl<T: SessionModel> Unit<T> {
         sample: &T,
     ) -> Error {
         let keys: Vec<Vec<Param>> = missing.iter().map(T::key_params).collect();
-        let sql = flush::select_by_keys(T::TABLE, T::KEY_COLUMNS, &keys, None);
+        let sql = flush::select_by_keys(T::TABLE, T::KEY_COLUMNS, &keys);
         let found: Vec<T::Key> = match run_rows(tx, &sql).await {
             Ok(rows) => {
                 let mut out = Vec::new();
@@ -329,10 +333,7 @@ impl<T: SessionModel> Unit<T> {
             .iter()
             .filter_map(|c| match c {
                 ConstraintDef::ForeignKey(fk) => match fk.target {
-                    FkTarget::Model(f)
-                        if std::ptr::eq(f(), table)
-                            || f().name == table.name && f().schema == table.schema =>
-                    {
+                    FkTarget::Model(f) if f().name == table.name && f().schema == table.schema => {
                         let from = fk
                             .columns
                             .iter()
@@ -630,7 +631,7 @@ impl<T: SessionModel> Unit<T> {
         deferred: &[usize],
         level: usize,
     ) -> Result<(), Error> {
-        let updates = std::mem::take(&mut self.updates);
+        let updates = self.updates.clone();
         if updates.is_empty() {
             return Ok(());
         }
@@ -671,6 +672,7 @@ impl<T: SessionModel> Unit<T> {
         for (set, batch) in groups {
             self.run_update_rows(tx, &set, batch, level).await?;
         }
+        self.updates.clear();
         Ok(())
     }
 
@@ -844,9 +846,22 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
 
     fn plan(&mut self) -> Result<Work, Error> {
         let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
+        // Every object is checked before any leaves the list: a borrowed one (a guard held
+        // across a session call) fails the flush and the list stays as it was.
+        if let Some(Err(e)) = touched
+            .iter()
+            .map(|o| o.try_lock().map(drop))
+            .find(Result::is_err)
+        {
+            self.touched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(touched);
+            return Err(e);
+        }
         let mut updates = Vec::new();
         for obj in touched {
-            let mut inner = obj.try_lock()?;
+            let mut inner = obj.lock();
             inner.touched = false;
             if inner.state != ObjectState::Persistent || !self.owns(&inner) {
                 continue;
@@ -862,15 +877,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
                 updates.push((obj, changed));
             }
         }
-        // A later write() must be seen again if this flush fails before checking it.
-        for (obj, _) in &updates {
-            let mut inner = obj.lock();
-            inner.touched = true;
-            self.touched
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(obj.clone());
-        }
+        // Kept in `updates` until written: a failed flush undoes or hands them back.
         self.updates = updates;
         self.inserted.clear();
         self.inserts = std::mem::take(&mut self.pending);
@@ -897,28 +904,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         deferred: &'a [usize],
         level: usize,
     ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let result = self.run_updates(tx, deferred, level).await;
-            if result.is_ok() {
-                // Written: clear the re-check marks set by plan().
-                let list =
-                    std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
-                for obj in list {
-                    let mut inner = obj.lock();
-                    if inner.state == ObjectState::Persistent && inner.changed_columns().is_empty()
-                    {
-                        inner.touched = false;
-                    } else {
-                        drop(inner);
-                        self.touched
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(obj);
-                    }
-                }
-            }
-            result
-        })
+        Box::pin(self.run_updates(tx, deferred, level))
     }
 
     fn post_update<'a>(
@@ -944,8 +930,12 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         self.pending = pending;
         let deletes = std::mem::take(&mut self.deletes);
         self.deleting.extend(deletes);
-        // Updated objects are still on the touched list (see plan()).
-        self.updates.clear();
+        // Changed objects go back on the touched list for the next flush.
+        let mut list = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        for (obj, _) in self.updates.drain(..) {
+            obj.lock().touched = true;
+            list.push(obj);
+        }
     }
 
     fn committed(&mut self, expire: bool) {
@@ -975,7 +965,13 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
         self.pending.extend(unflushed);
         let undeleted = std::mem::take(&mut self.deletes);
         self.deleting.extend(undeleted);
-        self.updates.clear();
+        // Changes a failed flush did not write are undone, like unflushed ones below.
+        for (obj, _) in std::mem::take(&mut self.updates) {
+            let mut inner = obj.lock();
+            if let Some(loaded) = inner.loaded.take() {
+                inner.value = loaded;
+            }
+        }
         self.inserted.clear();
         // Unflushed changes made inside the savepoint are undone.
         let touched = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner()));
@@ -1170,12 +1166,4 @@ pub(crate) fn order(
             }
         }
     }
-}
-
-/// Decodes a row into a `T` (for `row` helpers used by the session).
-#[allow(dead_code)]
-pub(crate) fn decode<T: SessionModel>(row: &Row) -> Result<T, Error> {
-    let mut idx = 0;
-    <T as orm_core::row::FromRow<T>>::from_row(&PgRow(row) as &dyn SqlRow, &mut idx)
-        .map_err(Error::Decode)
 }
