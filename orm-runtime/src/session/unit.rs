@@ -859,6 +859,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
                 .extend(touched);
             return Err(e);
         }
+        let version = flush::version_column(T::TABLE);
         let mut updates = Vec::new();
         for obj in touched {
             let mut inner = obj.lock();
@@ -869,7 +870,7 @@ impl<T: SessionModel> AnyUnit for Unit<T> {
             let mut changed = inner.changed_columns();
             // The version column is the flush's own: checked against the loaded value and
             // incremented, never written from the object.
-            if let Some(v) = flush::version_column(T::TABLE) {
+            if let Some(v) = version {
                 changed.retain(|&c| c != v);
             }
             if !changed.is_empty() {
