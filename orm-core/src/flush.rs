@@ -41,7 +41,8 @@
 //! );
 //! ```
 
-use crate::metadata::{ColumnDef, OnUpdate, TableDef};
+use crate::metadata::{ColumnDef, DdlType, OnUpdate, TableDef};
+pub use crate::mutable::{Patch, PatchShape};
 use crate::query::conflict::{ParamArray, array_element_type};
 use crate::value::Param;
 use crate::writer::{CompiledSql, SqlWriter, quote_ident_into};
@@ -73,13 +74,41 @@ fn col(table: &TableDef, i: usize) -> &'static ColumnDef {
     &table.columns[i]
 }
 
-/// The rows' values of one column, bound as one array `$n::type[]`.
-fn push_array(out: &mut SqlWriter, table: &TableDef, column: usize, values: Vec<Param>) {
-    let ty = array_element_type(table, col(table, column).name).unwrap_or_default();
+/// The array element type of a key column that [`fits_arrays`].
+fn key_element_type(table: &TableDef, i: usize) -> String {
+    array_element_type(table, col(table, i).name).unwrap_or_default()
+}
+
+/// One column of a statement's row source: its name there, its SQL type, and whether its
+/// values travel in a one-dimensional array (`unnest`).
+struct Src {
+    name: String,
+    ty: String,
+    scalar: bool,
+}
+
+/// The sources of table columns `columns`, named `names` in the source.
+fn table_srcs(table: &TableDef, columns: &[usize], names: &[&str]) -> Vec<Src> {
+    columns
+        .iter()
+        .zip(names)
+        .map(|(&i, name)| {
+            let element = array_element_type(table, col(table, i).name);
+            Src {
+                name: (*name).to_owned(),
+                scalar: element.is_some(),
+                ty: element.unwrap_or_else(|| col(table, i).sql_type.to_sql()),
+            }
+        })
+        .collect()
+}
+
+/// The rows' values of one scalar column, bound as one array `$n::type[]`.
+fn push_array(out: &mut SqlWriter, ty: &str, values: Vec<Param>) {
     let p: Param = std::sync::Arc::new(ParamArray(values));
     out.push_param(&p);
     out.push("::");
-    out.push(&ty);
+    out.push(ty);
     out.push("[]");
 }
 
@@ -94,14 +123,19 @@ fn push_source(
     rows: &[Vec<Param>],
     ordinality: bool,
 ) {
-    if fits_arrays(table, columns) {
+    push_rows(out, &table_srcs(table, columns, names), rows, ordinality);
+}
+
+/// [`push_source`] over any sources: `unnest` when every source is scalar, else `VALUES`.
+fn push_rows(out: &mut SqlWriter, srcs: &[Src], rows: &[Vec<Param>], ordinality: bool) {
+    if srcs.iter().all(|s| s.scalar) {
         out.push("unnest(");
-        for (c, &i) in columns.iter().enumerate() {
+        for (c, src) in srcs.iter().enumerate() {
             if c > 0 {
                 out.push(", ");
             }
             let values: Vec<Param> = rows.iter().map(|r| r[c].clone()).collect();
-            push_array(out, table, i, values);
+            push_array(out, &src.ty, values);
         }
         out.push(")");
         if ordinality {
@@ -114,7 +148,7 @@ fn push_source(
                 out.push(", ");
             }
             out.push("(");
-            for (c, &i) in columns.iter().enumerate() {
+            for (c, src) in srcs.iter().enumerate() {
                 if c > 0 {
                     out.push(", ");
                 }
@@ -122,7 +156,7 @@ fn push_source(
                 // carries its own.
                 out.push_param(&row[c]);
                 out.push("::");
-                out.push(&col(table, i).sql_type.to_sql());
+                out.push(&src.ty);
             }
             if ordinality {
                 // BIGINT, like `WITH ORDINALITY`'s: the first row's type decides.
@@ -139,7 +173,7 @@ fn push_source(
     out.push(" AS ");
     out.push_ident(SOURCE);
     out.push("(");
-    out.push_list(names, ", ", |out, n| out.push_ident(n));
+    out.push_list(srcs, ", ", |out, s| out.push_ident(&s.name));
     if ordinality {
         out.push(", ");
         out.push_ident(ORD);
@@ -341,10 +375,198 @@ fn push_key_match(out: &mut SqlWriter, table: &TableDef, keys: &[usize], a: &str
 pub struct UpdateRow {
     /// Key values, in key order.
     pub key: Vec<Param>,
-    /// Values of the set columns, in the order of the `set` list.
+    /// Values of the set columns, in the order of the `set` list: one per whole column, a
+    /// patch's [parameters](Patch::params) for a patched one.
     pub values: Vec<Param>,
     /// The `version` the object was loaded with.
     pub version: Option<Param>,
+}
+
+/// One column an UPDATE sets: with the whole value, or with a [`Patch`] of some shape (the
+/// same shape for every row of the statement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SetColumn {
+    /// Index into the table's columns.
+    pub column: usize,
+    /// `None`: the whole value.
+    pub patch: Option<PatchShape>,
+}
+
+impl SetColumn {
+    /// The column, set to a whole value.
+    pub fn whole(column: usize) -> Self {
+        SetColumn {
+            column,
+            patch: None,
+        }
+    }
+
+    /// How many of a row's values this column takes.
+    pub fn params(&self) -> usize {
+        self.patch.map_or(1, |p| p.params())
+    }
+}
+
+impl From<usize> for SetColumn {
+    fn from(column: usize) -> Self {
+        SetColumn::whole(column)
+    }
+}
+
+/// The sources a patch's parameters come from in a batch (named after the column's index,
+/// so no user column name can clash): name suffix, type, scalar.
+fn patch_srcs(table: &TableDef, set: &SetColumn, shape: PatchShape) -> Vec<Src> {
+    let c = col(table, set.column);
+    let column_ty = c.sql_type.to_sql();
+    let element_ty = match c.sql_type {
+        DdlType::Mapped(info) => info.with_dims(info.dims.saturating_sub(1)).to_sql(),
+        DdlType::Custom(sql) => sql.trim_end().strip_suffix("[]").unwrap_or(sql).to_owned(),
+    };
+    let types: Vec<(String, bool)> = match shape {
+        PatchShape::Unchanged => Vec::new(),
+        PatchShape::AppendOne => {
+            let scalar = !element_ty.contains('[');
+            vec![(element_ty, scalar)]
+        }
+        PatchShape::Append => vec![(column_ty, false)],
+        PatchShape::SetOf { added, removed } => {
+            vec![(column_ty, false); usize::from(added) + usize::from(removed)]
+        }
+        PatchShape::Hstore { set, removed } => {
+            let mut v = Vec::new();
+            if set {
+                v.push((column_ty, true));
+            }
+            if removed {
+                v.push(("TEXT".to_owned(), true));
+            }
+            v
+        }
+        PatchShape::Jsonb { sets, deletes } => {
+            let mut v = vec![("TEXT".to_owned(), true); deletes];
+            for _ in 0..sets {
+                v.push(("TEXT".to_owned(), true));
+                v.push((column_ty.clone(), true));
+            }
+            v
+        }
+    };
+    types
+        .into_iter()
+        .enumerate()
+        .map(|(k, (ty, scalar))| Src {
+            name: format!("__mapped_p{}_{k}", set.column),
+            ty,
+            scalar,
+        })
+        .collect()
+}
+
+/// Whether a batched UPDATE of `set` sends its rows as one array per value (any number of
+/// rows in one statement) rather than as `VALUES` (at most [`max_rows_per_values`]).
+pub fn update_fits_arrays(table: &TableDef, set: &[SetColumn]) -> bool {
+    let keys = key_columns(table);
+    fits_arrays(table, &keys)
+        && version_column(table).is_none_or(|v| fits_arrays(table, &[v]))
+        && set.iter().all(|c| match c.patch {
+            None => fits_arrays(table, &[c.column]),
+            Some(shape) => patch_srcs(table, c, shape).iter().all(|s| s.scalar),
+        })
+}
+
+/// Writes the new value of a patched column: an expression over its current value
+/// `"__mapped_t"."col"` and the patch's parameters, which `param(out, k)` writes.
+fn push_patch(
+    out: &mut SqlWriter,
+    table: &TableDef,
+    column: usize,
+    shape: PatchShape,
+    param: &mut dyn FnMut(&mut SqlWriter, usize),
+) {
+    let current = |out: &mut SqlWriter| {
+        out.push_ident(TARGET);
+        out.push(".");
+        out.push_ident(col(table, column).name);
+    };
+    match shape {
+        PatchShape::Unchanged => current(out),
+        PatchShape::AppendOne | PatchShape::Append => {
+            out.push(if shape == PatchShape::AppendOne {
+                "array_append("
+            } else {
+                "array_cat("
+            });
+            current(out);
+            out.push(", ");
+            param(out, 0);
+            out.push(")");
+        }
+        PatchShape::SetOf { added, removed } => {
+            out.push("ARRAY(SELECT ");
+            if added {
+                if !removed {
+                    out.push("DISTINCT ");
+                }
+                out.push("unnest(array_cat(");
+                current(out);
+                out.push(", ");
+                param(out, 0);
+                out.push("))");
+            } else {
+                out.push("unnest(");
+                current(out);
+                out.push(")");
+            }
+            if removed {
+                out.push(" EXCEPT SELECT unnest(");
+                param(out, usize::from(added));
+                out.push(")");
+            }
+            out.push(")");
+        }
+        PatchShape::Hstore { set, removed } => {
+            if set && removed {
+                out.push("(");
+            }
+            current(out);
+            if removed {
+                out.push(" - ");
+                param(out, usize::from(set));
+                out.push("::text[]");
+            }
+            if set && removed {
+                out.push(")");
+            }
+            if set {
+                out.push(" || ");
+                param(out, 0);
+            }
+        }
+        PatchShape::Jsonb { sets, deletes } => {
+            for _ in 0..sets {
+                out.push("jsonb_set(");
+            }
+            if deletes > 0 {
+                out.push("(");
+            }
+            current(out);
+            for k in 0..deletes {
+                out.push(" #- ");
+                param(out, k);
+                out.push("::text[]");
+            }
+            if deletes > 0 {
+                out.push(")");
+            }
+            for n in 0..sets {
+                out.push(", ");
+                param(out, deletes + 2 * n);
+                out.push("::text[], ");
+                param(out, deletes + 2 * n + 1);
+                out.push(")");
+            }
+        }
+    }
 }
 
 /// The columns an UPDATE of `table` sets by itself: `on_update` SQL columns not in `set`,
@@ -395,48 +617,80 @@ pub fn version_column(table: &TableDef) -> Option<usize> {
 /// `(key.., returning..)` where `returning` is [`update_returning`]: a row that did not
 /// come back was changed or deleted by someone else.
 ///
+/// A column set with a [`Patch`] is written as an expression over its current value
+/// (see [`crate::mutable`]); its parameters travel like any value.
+///
 /// ```
 /// use orm_core::__doc::Account;
-/// use orm_core::flush::{self, UpdateRow};
+/// use orm_core::flush::{self, SetColumn, UpdateRow};
 /// use orm_core::metadata::Table;
 /// use std::sync::Arc;
 ///
 /// let row = UpdateRow { key: vec![Arc::new(7_i64)], values: vec![Arc::new(5_i64)], version: None };
-/// let sql = flush::update(Account::TABLE, &[3], &[row]);
+/// let sql = flush::update(Account::TABLE, &[SetColumn::whole(3)], &[row]);
 /// assert_eq!(sql.sql(), r#"UPDATE "accounts" AS "__mapped_t" SET "balance" = $1 WHERE "__mapped_t"."id" = $2 RETURNING "__mapped_t"."id""#);
 /// ```
-pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSql {
+pub fn update(table: &TableDef, set: &[SetColumn], rows: &[UpdateRow]) -> CompiledSql {
     let keys = key_columns(table);
     let version = version_column(table);
-    let autos = automatic_sets(table, set);
-    let returning = update_returning(table, set);
+    let set_idx: Vec<usize> = set.iter().map(|c| c.column).collect();
+    let autos = automatic_sets(table, &set_idx);
+    let returning = update_returning(table, &set_idx);
     let mut out = SqlWriter::new();
     out.push("UPDATE ");
     out.push(&table.qualified_name());
     out.push(" AS ");
     out.push_ident(TARGET);
     out.push(" SET ");
-    if rows.len() == 1 {
+    // Each set column's sources (a whole column is one source named like it).
+    let srcs: Vec<Vec<Src>> = set
+        .iter()
+        .map(|c| match c.patch {
+            None => table_srcs(table, &[c.column], &[col(table, c.column).name]),
+            Some(shape) => patch_srcs(table, c, shape),
+        })
+        .collect();
+    let single = rows.len() == 1;
+    let mut at = 0;
+    let mut first = true;
+    for (c, column) in set.iter().enumerate() {
+        if !first {
+            out.push(", ");
+        }
+        first = false;
+        out.push_ident(col(table, column.column).name);
+        out.push(" = ");
+        let mine = &srcs[c];
+        let mut param = |out: &mut SqlWriter, k: usize| {
+            if single {
+                out.push_param(&rows[0].values[at + k]);
+                if column.patch.is_some() {
+                    out.push("::");
+                    out.push(&mine[k].ty);
+                }
+            } else {
+                out.push_ident(SOURCE);
+                out.push(".");
+                out.push_ident(&mine[k].name);
+            }
+        };
+        match column.patch {
+            None => param(&mut out, 0),
+            Some(shape) => push_patch(&mut out, table, column.column, shape, &mut param),
+        }
+        at += column.params();
+    }
+    for (i, sql) in &autos {
+        if !first {
+            out.push(", ");
+        }
+        first = false;
+        out.push_ident(col(table, *i).name);
+        out.push(" = ");
+        out.push(sql);
+    }
+    if single {
         let row = &rows[0];
-        let mut first = true;
-        for (c, &i) in set.iter().enumerate() {
-            if !first {
-                out.push(", ");
-            }
-            first = false;
-            out.push_ident(col(table, i).name);
-            out.push(" = ");
-            out.push_param(&row.values[c]);
-        }
-        for (i, sql) in &autos {
-            if !first {
-                out.push(", ");
-            }
-            first = false;
-            out.push_ident(col(table, *i).name);
-            out.push(" = ");
-            out.push(sql);
-        }
         out.push(" WHERE ");
         for (n, &k) in keys.iter().enumerate() {
             if n > 0 {
@@ -457,35 +711,13 @@ pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSq
             out.push_param(p);
         }
     } else {
-        let mut first = true;
-        for &i in set {
-            if !first {
-                out.push(", ");
-            }
-            first = false;
-            out.push_ident(col(table, i).name);
-            out.push(" = ");
-            out.push_ident(SOURCE);
-            out.push(".");
-            out.push_ident(col(table, i).name);
-        }
-        for (i, sql) in &autos {
-            if !first {
-                out.push(", ");
-            }
-            first = false;
-            out.push_ident(col(table, *i).name);
-            out.push(" = ");
-            out.push(sql);
-        }
-        // The source: key columns, set columns, then the loaded version.
-        let mut columns: Vec<usize> = keys.clone();
-        columns.extend(set.iter().copied());
-        let mut names: Vec<&str> = columns.iter().map(|&i| col(table, i).name).collect();
+        // The source: key columns, set columns' values, then the loaded version.
+        let key_names: Vec<&str> = keys.iter().map(|&i| col(table, i).name).collect();
+        let mut all: Vec<Src> = table_srcs(table, &keys, &key_names);
+        all.extend(srcs.into_iter().flatten());
         let versioned = version.filter(|_| rows.iter().all(|r| r.version.is_some()));
         if let Some(v) = versioned {
-            columns.push(v);
-            names.push(VERSION);
+            all.extend(table_srcs(table, &[v], &[VERSION]));
         }
         let values: Vec<Vec<Param>> = rows
             .iter()
@@ -499,7 +731,7 @@ pub fn update(table: &TableDef, set: &[usize], rows: &[UpdateRow]) -> CompiledSq
             })
             .collect();
         out.push(" FROM ");
-        push_source(&mut out, table, &columns, &names, &values, false);
+        push_rows(&mut out, &all, &values, false);
         out.push(" WHERE ");
         push_key_match(&mut out, table, &keys, TARGET, SOURCE);
         if let Some(v) = versioned {
@@ -545,7 +777,7 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
         out.push_ident(col(table, key_cols[0]).name);
         out.push(" = ANY(");
         let values: Vec<Param> = keys.iter().map(|k| k[0].clone()).collect();
-        push_array(&mut out, table, key_cols[0], values);
+        push_array(&mut out, &key_element_type(table, key_cols[0]), values);
         out.push(")");
         return out.finish();
     }
@@ -629,7 +861,7 @@ pub fn select_by_keys(table: &TableDef, columns: &[usize], keys: &[Vec<Param>]) 
         out.push_ident(col(table, key_cols[0]).name);
         out.push(" = ANY(");
         let values: Vec<Param> = keys.iter().map(|k| k[0].clone()).collect();
-        push_array(&mut out, table, key_cols[0], values);
+        push_array(&mut out, &key_element_type(table, key_cols[0]), values);
         out.push(")");
     } else {
         out.push(" JOIN ");

@@ -6,7 +6,8 @@
 //! - [`query`]: SELECT / INSERT / UPDATE / DELETE builders;
 //! - [`ddl`]: CREATE / DROP for tables, indexes, sequences, extensions, comments;
 //! - [`writer`]: the SQL writer (`$n` parameters, quoted identifiers);
-//! - [`row`]: decoding result rows.
+//! - [`row`]: decoding result rows;
+//! - [`mutable`]: ARRAY, HSTORE and JSONB columns that record what changed.
 //!
 //! Users reach all of it through the `mapped` facade and its prelude.
 
@@ -18,6 +19,7 @@ pub mod flush;
 pub mod json;
 pub mod metadata;
 pub mod model;
+pub mod mutable;
 pub mod pg;
 pub mod query;
 pub mod row;
@@ -60,6 +62,9 @@ pub mod prelude {
     pub use crate::expr::{RangeExt, range_agg, range_intersect_agg};
     pub use crate::metadata::{Table, TableDef};
     pub use crate::model::{Model, QueryModel};
+    #[cfg(feature = "json")]
+    pub use crate::mutable::MutableJson;
+    pub use crate::mutable::{MutableDict, MutableList, MutableSet};
     pub use crate::pg::*;
     pub use crate::query::*;
     pub use crate::row::FromRow;
@@ -143,6 +148,47 @@ pub mod __private {
 
     impl<T> ViaNothing for &EqProbe<'_, T> {
         fn same_value(&self) -> Option<bool> {
+            None
+        }
+    }
+
+    /// The Session's dirty check and patch for one field: a [`Tracked`](crate::mutable::Tracked)
+    /// container answers from its record of changes; any other type answers `None` and the
+    /// derive falls back to `column_eq` (changed) or the whole value (patch). Called as
+    /// `(&TrackProbe(value, base)).changed()`, the same autoref dispatch as [`EqProbe`].
+    #[derive(Debug)]
+    pub struct TrackProbe<'a, T>(pub &'a T, pub &'a T);
+
+    /// The tracked answer of [`TrackProbe`].
+    pub trait ViaTracked {
+        /// Whether the value changed from the base.
+        fn changed(&self) -> Option<bool>;
+        /// The patch from the base to the value.
+        fn patch(&self, column: &crate::metadata::ColumnDef) -> Option<crate::mutable::Patch>;
+    }
+
+    impl<T: crate::mutable::Tracked> ViaTracked for TrackProbe<'_, T> {
+        fn changed(&self) -> Option<bool> {
+            Some(self.0.changed_from(self.1))
+        }
+        fn patch(&self, column: &crate::metadata::ColumnDef) -> Option<crate::mutable::Patch> {
+            self.0.patch(self.1, column)
+        }
+    }
+
+    /// The fallback of [`TrackProbe`]: the type records nothing.
+    pub trait ViaUntracked {
+        /// `None`: compare the values.
+        fn changed(&self) -> Option<bool>;
+        /// `None`: write the whole value.
+        fn patch(&self, column: &crate::metadata::ColumnDef) -> Option<crate::mutable::Patch>;
+    }
+
+    impl<T> ViaUntracked for &TrackProbe<'_, T> {
+        fn changed(&self) -> Option<bool> {
+            None
+        }
+        fn patch(&self, _: &crate::metadata::ColumnDef) -> Option<crate::mutable::Patch> {
             None
         }
     }

@@ -28,6 +28,22 @@ pub trait Model: Table + FromRow<Self> + Send + Sync + 'static {
     /// compare their `Debug` text. `false` past the last column.
     fn column_eq(&self, other: &Self, idx: usize) -> bool;
 
+    /// Whether column `idx` changed from `base` (the Session's copy of the row as the
+    /// database holds it): the Session's dirty check. A [`Tracked`](crate::mutable::Tracked)
+    /// container answers from its record of changes without comparing contents; other
+    /// fields compare with [`column_eq`](Model::column_eq) (the default).
+    fn column_changed(&self, base: &Self, idx: usize) -> bool {
+        !self.column_eq(base, idx)
+    }
+
+    /// How to write column `idx`'s change from `base`: a [`Patch`](crate::mutable::Patch)
+    /// for a tracked container that can write only what changed, `None` to write the whole
+    /// value (the default).
+    fn column_patch(&self, base: &Self, idx: usize) -> Option<crate::mutable::Patch> {
+        let _ = (base, idx);
+        None
+    }
+
     /// Copies column `idx`'s value from `other` into `self` (nothing past the last column).
     fn copy_column(&mut self, other: &Self, idx: usize);
 

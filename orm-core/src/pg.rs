@@ -18,7 +18,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-mod hstore;
+pub(crate) mod hstore;
 mod misc;
 mod net;
 mod time;

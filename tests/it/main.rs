@@ -16,6 +16,7 @@ mod runtime;
 mod session;
 mod session_flush;
 mod session_objects;
+mod sql_log;
 mod statements;
 mod support;
 #[cfg(feature = "tls")]

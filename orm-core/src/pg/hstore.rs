@@ -100,7 +100,7 @@ impl<'a> IntoIterator for &'a PgHstore {
     }
 }
 
-fn is_hstore(ty: &Type) -> bool {
+pub(crate) fn is_hstore(ty: &Type) -> bool {
     ty.name() == "hstore"
 }
 
@@ -113,24 +113,34 @@ fn wire_len(len: usize, what: &str) -> Result<i32, CodecError> {
 // (length, bytes; length -1 for NULL), all lengths big-endian `i32`.
 impl ToSql for PgHstore {
     fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, CodecError> {
-        out.put_i32(wire_len(self.0.len(), "map")?);
-        for (key, value) in &self.0 {
-            out.put_i32(wire_len(key.len(), "key")?);
-            out.put_slice(key.as_bytes());
-            match value {
-                Some(v) => {
-                    out.put_i32(wire_len(v.len(), "value")?);
-                    out.put_slice(v.as_bytes());
-                }
-                None => out.put_i32(-1),
-            }
-        }
+        write_hstore(self.0.iter(), self.0.len(), out)?;
         Ok(IsNull::No)
     }
     fn accepts(ty: &Type) -> bool {
         is_hstore(ty)
     }
     to_sql_checked!();
+}
+
+/// Writes `len` pairs in HSTORE's binary form.
+pub(crate) fn write_hstore<'a>(
+    pairs: impl Iterator<Item = (&'a String, &'a Option<String>)>,
+    len: usize,
+    out: &mut BytesMut,
+) -> Result<(), CodecError> {
+    out.put_i32(wire_len(len, "map")?);
+    for (key, value) in pairs {
+        out.put_i32(wire_len(key.len(), "key")?);
+        out.put_slice(key.as_bytes());
+        match value {
+            Some(v) => {
+                out.put_i32(wire_len(v.len(), "value")?);
+                out.put_slice(v.as_bytes());
+            }
+            None => out.put_i32(-1),
+        }
+    }
+    Ok(())
 }
 
 fn read_str(raw: &mut &[u8], len: i32) -> Result<String, CodecError> {
@@ -144,26 +154,31 @@ fn read_str(raw: &mut &[u8], len: i32) -> Result<String, CodecError> {
 }
 
 impl<'a> FromSql<'a> for PgHstore {
-    fn from_sql(_: &Type, mut raw: &'a [u8]) -> Result<Self, CodecError> {
-        let count = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
-        let mut map = BTreeMap::new();
-        for _ in 0..count {
-            let key_len = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
-            let key = read_str(&mut raw, key_len)?;
-            let value_len = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
-            let value = if value_len < 0 {
-                None
-            } else {
-                Some(read_str(&mut raw, value_len)?)
-            };
-            map.insert(key, value);
-        }
-        done(raw, "hstore")?;
-        Ok(PgHstore(map))
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, CodecError> {
+        read_hstore(raw).map(PgHstore)
     }
     fn accepts(ty: &Type) -> bool {
         is_hstore(ty)
     }
+}
+
+/// Reads HSTORE's binary form.
+pub(crate) fn read_hstore(mut raw: &[u8]) -> Result<BTreeMap<String, Option<String>>, CodecError> {
+    let count = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
+    let mut map = BTreeMap::new();
+    for _ in 0..count {
+        let key_len = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
+        let key = read_str(&mut raw, key_len)?;
+        let value_len = i32::from_be_bytes(take::<4>(&mut raw, "hstore")?);
+        let value = if value_len < 0 {
+            None
+        } else {
+            Some(read_str(&mut raw, value_len)?)
+        };
+        map.insert(key, value);
+    }
+    done(raw, "hstore")?;
+    Ok(map)
 }
 
 #[cfg(test)]

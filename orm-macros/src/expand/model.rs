@@ -673,6 +673,36 @@ impl<'a> Gen<'a> {
                     }
                 }
 
+                fn column_changed(
+                    &self,
+                    __orm_base: &Self,
+                    __orm_idx: ::core::primitive::usize,
+                ) -> ::core::primitive::bool {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{ViaTracked as _, ViaUntracked as _};
+                    match __orm_idx {
+                        #(#idx => match (&#krate::__private::TrackProbe(&self.#members, &__orm_base.#members)).changed() {
+                            ::core::option::Option::Some(__orm_changed) => __orm_changed,
+                            ::core::option::Option::None => !<Self as #krate::model::Model>::column_eq(self, __orm_base, __orm_idx),
+                        },)*
+                        _ => false,
+                    }
+                }
+
+                fn column_patch(
+                    &self,
+                    __orm_base: &Self,
+                    __orm_idx: ::core::primitive::usize,
+                ) -> ::core::option::Option<#krate::mutable::Patch> {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{ViaTracked as _, ViaUntracked as _};
+                    let __orm_column = <Self as #krate::metadata::Table>::TABLE.columns.get(__orm_idx)?;
+                    match __orm_idx {
+                        #(#idx => (&#krate::__private::TrackProbe(&self.#members, &__orm_base.#members)).patch(__orm_column),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
                 fn copy_column(&mut self, __orm_other: &Self, __orm_idx: ::core::primitive::usize) {
                     match __orm_idx {
                         #(#idx => self.#members = #clones(&__orm_other.#members),)*

@@ -238,7 +238,7 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
         }
         match &inner.loaded {
             None => false,
-            Some(loaded) => (0..T::TABLE.columns.len()).any(|i| !inner.value.column_eq(loaded, i)),
+            Some(loaded) => (0..T::TABLE.columns.len()).any(|i| inner.value.column_changed(loaded, i)),
         }
     }
 
@@ -254,7 +254,7 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
                 let changed = match (&inner.loaded, inner.state) {
                     (_, ObjectState::Pending | ObjectState::Transient) => true,
                     (None, _) => false,
-                    (Some(loaded), _) => !inner.value.column_eq(loaded, i),
+                    (Some(loaded), _) => inner.value.column_changed(loaded, i),
                 };
                 if !changed {
                     return None;
@@ -292,7 +292,7 @@ impl<T: Model + HasPrimaryKey> Inner<T> {
         match &self.loaded {
             None => Vec::new(),
             Some(loaded) => (0..T::TABLE.columns.len())
-                .filter(|&i| !self.value.column_eq(loaded, i))
+                .filter(|&i| self.value.column_changed(loaded, i))
                 .collect(),
         }
     }
@@ -323,7 +323,7 @@ impl<T: Model + HasPrimaryKey> Inner<T> {
         match self.loaded.take() {
             Some(loaded) => {
                 for i in 0..T::TABLE.columns.len() {
-                    if self.value.column_eq(&loaded, i) {
+                    if !self.value.column_changed(&loaded, i) {
                         self.value.copy_column(&row, i);
                     }
                 }

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use orm_core::flush::{self, InsertResult, UpdateRow};
+use orm_core::flush::{self, InsertResult, PatchShape, SetColumn, UpdateRow};
 use orm_core::metadata::{ConstraintDef, Deferrable, FkTarget, OnUpdate, TableDef};
 use orm_core::model::{HasPrimaryKey, Model};
 use orm_core::value::Param;
@@ -513,12 +513,13 @@ impl<T: SessionModel> Unit<T> {
     async fn run_update_rows(
         &mut self,
         tx: &mut Transaction<'static>,
-        set: &[usize],
+        set_columns: &[SetColumn],
         batch: Vec<(Obj<T>, Vec<Param>)>,
         level: usize,
     ) -> Result<(), Error> {
         let table = T::TABLE;
         let version = flush::version_column(table);
+        let set: &[usize] = &set_columns.iter().map(|c| c.column).collect::<Vec<_>>();
         let returning = flush::update_returning(table, set);
         let mut rows = Vec::with_capacity(batch.len());
         let mut by_key: HashMap<T::Key, usize> = HashMap::with_capacity(batch.len());
@@ -534,23 +535,23 @@ impl<T: SessionModel> Unit<T> {
             });
             by_key.insert(inner.value.key(), n);
         }
-        let mut columns = set.to_vec();
-        columns.extend(T::KEY_COLUMNS);
         let key_changes = set.iter().any(|c| T::KEY_COLUMNS.contains(c));
+        let params_per_row: usize =
+            set_columns.iter().map(SetColumn::params).sum::<usize>() + T::KEY_COLUMNS.len() + 1;
         // A changed primary key names its column twice in a batch's source (old key to
         // match, new value to set): such rows go one statement each.
         let chunk = if key_changes {
             1
-        } else if flush::fits_arrays(table, &columns) {
+        } else if flush::update_fits_arrays(table, set_columns) {
             rows.len().max(1)
         } else {
-            flush::max_rows_per_values(columns.len() + 1)
+            flush::max_rows_per_values(params_per_row)
         };
         let mut seen = vec![false; batch.len()];
         let mut start = 0;
         while start < rows.len() {
             let end = (start + chunk).min(rows.len());
-            let sql = flush::update(table, set, &rows[start..end]);
+            let sql = flush::update(table, set_columns, &rows[start..end]);
             let returned = run_rows(tx, &sql).await?;
             // One scratch object to decode the returned keys into.
             let mut scratch = match batch.first() {
@@ -584,7 +585,7 @@ impl<T: SessionModel> Unit<T> {
                     (0..table.columns.len()).any(|i| {
                         !set.contains(&i)
                             && !returning.contains(&i)
-                            && !inner.value.column_eq(old, i)
+                            && inner.value.column_changed(old, i)
                     })
                 });
                 if differs {
@@ -635,8 +636,9 @@ impl<T: SessionModel> Unit<T> {
         if updates.is_empty() {
             return Ok(());
         }
-        // Objects that change the same columns go in one statement.
-        let mut groups: Vec<(Vec<usize>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
+        // Objects that change the same columns the same way (whole values, or patches of
+        // one shape) go in one statement.
+        let mut groups: Vec<(Vec<SetColumn>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
         for (obj, mut set) in updates {
             // Foreign keys of a broken cycle may point at rows inserted later in this
             // flush: they are written by the post-update, after every INSERT.
@@ -647,26 +649,52 @@ impl<T: SessionModel> Unit<T> {
                     continue;
                 }
             }
-            let inner = obj.try_lock()?;
+            let mut inner = obj.try_lock()?;
+            let mut columns: Vec<SetColumn> = Vec::with_capacity(set.len());
             let mut values: Vec<Param> = Vec::with_capacity(set.len());
             for &i in &set {
-                if let Some(p) = inner.value.column_value(i) {
-                    values.push(p);
+                // A tracked container writes only its change, where it can.
+                let patch = inner
+                    .loaded
+                    .as_ref()
+                    .and_then(|base| inner.value.column_patch(base, i));
+                match patch {
+                    Some(p) if p.shape() == PatchShape::Unchanged => {}
+                    Some(p) => {
+                        columns.push(SetColumn {
+                            column: i,
+                            patch: Some(p.shape()),
+                        });
+                        values.extend(p.into_params());
+                    }
+                    None => {
+                        if let Some(p) = inner.value.column_value(i) {
+                            columns.push(SetColumn::whole(i));
+                            values.push(p);
+                        }
+                    }
                 }
+            }
+            if columns.is_empty() {
+                // Changed and changed back: the value is the row.
+                if !self.inserted.iter().any(|o| o.ptr_eq(&obj)) {
+                    inner.loaded = None;
+                }
+                continue;
             }
             // Rust-side `on_update` values for columns the user left alone.
             for (i, c) in T::TABLE.columns.iter().enumerate() {
                 if let Some(OnUpdate::Value(f)) = c.on_update
                     && !set.contains(&i)
                 {
-                    set.push(i);
+                    columns.push(SetColumn::whole(i));
                     values.push(f());
                 }
             }
             drop(inner);
-            match groups.iter_mut().find(|(s, _)| *s == set) {
+            match groups.iter_mut().find(|(s, _)| *s == columns) {
                 Some((_, list)) => list.push((obj, values)),
-                None => groups.push((set, vec![(obj, values)])),
+                None => groups.push((columns, vec![(obj, values)])),
             }
         }
         for (set, batch) in groups {
@@ -697,7 +725,8 @@ impl<T: SessionModel> Unit<T> {
             };
             batch.push((obj, values));
         }
-        self.run_update_rows(tx, deferred, batch, level).await
+        let set: Vec<SetColumn> = deferred.iter().copied().map(SetColumn::whole).collect();
+        self.run_update_rows(tx, &set, batch, level).await
     }
 
     async fn run_deletes(
