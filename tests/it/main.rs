@@ -11,6 +11,7 @@ mod ddl;
 mod engine;
 mod pg_arrays_json;
 mod pg_types;
+mod mutable;
 mod ranges;
 mod runtime;
 mod session;
