@@ -12,6 +12,8 @@ mod engine;
 mod pg_arrays_json;
 mod pg_types;
 mod mutable;
+mod mutable_dict_json;
+mod mutable_list;
 mod ranges;
 mod runtime;
 mod session;

@@ -1,0 +1,1 @@
+//! MutableList and MutableSet through the Session (written by a helper).
