@@ -274,3 +274,39 @@ impl crate::row::FromRow<Booking> for Booking {
         })
     }
 }
+
+/// A table with tracked container columns, for the patch examples:
+/// `docs (id BIGINT PRIMARY KEY, tags TEXT[], attrs HSTORE, body JSONB)`.
+#[derive(Debug, Clone)]
+pub struct Doc;
+
+impl Table for Doc {
+    const TABLE: &'static TableDef = &TableDef {
+        name: "docs",
+        schema: None,
+        rust_name: "Doc",
+        comment: None,
+        columns: &[
+            ColumnDef {
+                primary_key: true,
+                ..col("id", TypeInfo::named("BIGINT"), false)
+            },
+            col("tags", TypeInfo::named("TEXT").with_dims(1), false),
+            col(
+                "attrs",
+                TypeInfo::named("HSTORE").with_extension("hstore"),
+                false,
+            ),
+            col("body", TypeInfo::named("JSONB"), false),
+        ],
+        primary_key: Some(PrimaryKeyDef {
+            name: "docs_pkey",
+            columns: &["id"],
+        }),
+        constraints: &[],
+        indexes: &[],
+        sequences: &[],
+        extensions: &[],
+        options: TableOptions::NONE,
+    };
+}

@@ -618,7 +618,34 @@ pub fn version_column(table: &TableDef) -> Option<usize> {
 /// come back was changed or deleted by someone else.
 ///
 /// A column set with a [`Patch`] is written as an expression over its current value
-/// (see [`crate::mutable`]); its parameters travel like any value.
+/// (see [`crate::mutable`]); its parameters travel like any value, and many rows with
+/// patches of one shape are one statement:
+///
+/// ```
+/// use orm_core::__doc::Doc;
+/// use orm_core::flush::{self, PatchShape, SetColumn, UpdateRow};
+/// use orm_core::metadata::Table;
+/// use std::sync::Arc;
+///
+/// // `body` (column 3): one path set; `tags` (column 1): one element appended.
+/// let set = [
+///     SetColumn { column: 3, patch: Some(PatchShape::Jsonb { sets: 1, deletes: 0 }) },
+///     SetColumn { column: 1, patch: Some(PatchShape::AppendOne) },
+/// ];
+/// let row = |id: i64| UpdateRow {
+///     key: vec![Arc::new(id)],
+///     values: vec![Arc::new(r#"{"a","b"}"#), Arc::new(serde_json::json!(2)), Arc::new("new")],
+///     version: None,
+/// };
+/// assert_eq!(
+///     flush::update(Doc::TABLE, &set, &[row(1)]).sql(),
+///     r#"UPDATE "docs" AS "__mapped_t" SET "body" = jsonb_set("__mapped_t"."body", $1::TEXT::text[], $2::JSONB), "tags" = array_append("__mapped_t"."tags", $3::TEXT) WHERE "__mapped_t"."id" = $4 RETURNING "__mapped_t"."id""#
+/// );
+/// assert_eq!(
+///     flush::update(Doc::TABLE, &set, &[row(1), row(2)]).sql(),
+///     r#"UPDATE "docs" AS "__mapped_t" SET "body" = jsonb_set("__mapped_t"."body", "__mapped_u"."__mapped_p3_0"::text[], "__mapped_u"."__mapped_p3_1"), "tags" = array_append("__mapped_t"."tags", "__mapped_u"."__mapped_p1_0") FROM unnest($1::BIGINT[], $2::TEXT[], $3::JSONB[], $4::TEXT[]) AS "__mapped_u"("id", "__mapped_p3_0", "__mapped_p3_1", "__mapped_p1_0") WHERE "__mapped_t"."id" = "__mapped_u"."id" RETURNING "__mapped_t"."id""#
+/// );
+/// ```
 ///
 /// ```
 /// use orm_core::__doc::Account;
@@ -903,4 +930,138 @@ impl postgres_types::ToSql for AnyNull {
     }
 
     postgres_types::to_sql_checked!();
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::*;
+    use crate::__doc::Doc;
+    use crate::metadata::Table;
+    use std::sync::Arc;
+
+    fn one(column: usize, shape: PatchShape) -> String {
+        let set = [SetColumn {
+            column,
+            patch: Some(shape),
+        }];
+        let mut values: Vec<Param> = Vec::new();
+        for k in 0..shape.params() {
+            values.push(Arc::new(format!("v{k}")));
+        }
+        let row = UpdateRow {
+            key: vec![Arc::new(1_i64)],
+            values,
+            version: None,
+        };
+        let sql = update(Doc::TABLE, &set, &[row]).sql().to_owned();
+        let start = sql.find(" = ").unwrap_or(0) + 3;
+        let end = sql.find(" WHERE ").unwrap_or(sql.len());
+        sql[start..end].to_owned()
+    }
+
+    #[test]
+    fn every_patch_shape_renders_over_the_current_value() {
+        assert_eq!(
+            one(1, PatchShape::Append),
+            r#"array_cat("__mapped_t"."tags", $1::TEXT[])"#
+        );
+        assert_eq!(
+            one(
+                1,
+                PatchShape::SetOf {
+                    added: true,
+                    removed: true
+                }
+            ),
+            r#"ARRAY(SELECT unnest(array_cat("__mapped_t"."tags", $1::TEXT[])) EXCEPT SELECT unnest($2::TEXT[]))"#
+        );
+        assert_eq!(
+            one(
+                1,
+                PatchShape::SetOf {
+                    added: true,
+                    removed: false
+                }
+            ),
+            r#"ARRAY(SELECT DISTINCT unnest(array_cat("__mapped_t"."tags", $1::TEXT[])))"#
+        );
+        assert_eq!(
+            one(
+                1,
+                PatchShape::SetOf {
+                    added: false,
+                    removed: true
+                }
+            ),
+            r#"ARRAY(SELECT unnest("__mapped_t"."tags") EXCEPT SELECT unnest($1::TEXT[]))"#
+        );
+        assert_eq!(
+            one(
+                2,
+                PatchShape::Hstore {
+                    set: true,
+                    removed: true
+                }
+            ),
+            r#"("__mapped_t"."attrs" - $1::TEXT::text[]) || $2::HSTORE"#
+        );
+        assert_eq!(
+            one(
+                2,
+                PatchShape::Hstore {
+                    set: true,
+                    removed: false
+                }
+            ),
+            r#""__mapped_t"."attrs" || $1::HSTORE"#
+        );
+        assert_eq!(
+            one(
+                2,
+                PatchShape::Hstore {
+                    set: false,
+                    removed: true
+                }
+            ),
+            r#""__mapped_t"."attrs" - $1::TEXT::text[]"#
+        );
+        assert_eq!(
+            one(
+                3,
+                PatchShape::Jsonb {
+                    sets: 2,
+                    deletes: 2
+                }
+            ),
+            r#"jsonb_set(jsonb_set(("__mapped_t"."body" #- $1::TEXT::text[] #- $2::TEXT::text[]), $3::TEXT::text[], $4::JSONB), $5::TEXT::text[], $6::JSONB)"#
+        );
+    }
+
+    #[test]
+    fn array_parameters_switch_a_batch_to_values() {
+        let set = [SetColumn {
+            column: 1,
+            patch: Some(PatchShape::Append),
+        }];
+        assert!(!update_fits_arrays(Doc::TABLE, &set));
+        let hstore = [SetColumn {
+            column: 2,
+            patch: Some(PatchShape::Hstore {
+                set: true,
+                removed: true,
+            }),
+        }];
+        assert!(update_fits_arrays(Doc::TABLE, &hstore));
+        let rows: Vec<UpdateRow> = (1..=2_i64)
+            .map(|id| UpdateRow {
+                key: vec![Arc::new(id)],
+                values: vec![Arc::new(vec!["x".to_owned()])],
+                version: None,
+            })
+            .collect();
+        assert_eq!(
+            update(Doc::TABLE, &set, &rows).sql(),
+            r#"UPDATE "docs" AS "__mapped_t" SET "tags" = array_cat("__mapped_t"."tags", "__mapped_u"."__mapped_p1_0") FROM (VALUES ($1::BIGINT, $2::TEXT[]), ($3::BIGINT, $4::TEXT[])) AS "__mapped_u"("id", "__mapped_p1_0") WHERE "__mapped_t"."id" = "__mapped_u"."id" RETURNING "__mapped_t"."id""#
+        );
+    }
 }

@@ -9,11 +9,11 @@
 
 mod ddl;
 mod engine;
-mod pg_arrays_json;
-mod pg_types;
 mod mutable;
 mod mutable_dict_json;
 mod mutable_list;
+mod pg_arrays_json;
+mod pg_types;
 mod ranges;
 mod runtime;
 mod session;

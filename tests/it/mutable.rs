@@ -23,9 +23,14 @@ fn item(id: i64) -> Item {
         id,
         tags: vec!["a".to_owned(), "b".to_owned()].into(),
         codes: [1, 2, 3].into_iter().collect(),
-        attrs: [("k1", Some("v1")), ("k2", Some("v2")), ("k3", None), ("k4", Some("4"))]
-            .into_iter()
-            .collect(),
+        attrs: [
+            ("k1", Some("v1")),
+            ("k2", Some("v2")),
+            ("k3", None),
+            ("k4", Some("4")),
+        ]
+        .into_iter()
+        .collect(),
         doc: MutableJson::new(json!({"a": {"b": 1}, "c": [1, 2], "d": "x"})),
     }
 }

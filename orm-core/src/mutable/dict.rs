@@ -73,7 +73,12 @@ impl MutableDict {
     }
 
     /// The content for a change, and the record of changes (`None`: not recorded).
-    fn change(&mut self) -> (&mut Map, Option<(&mut BTreeSet<String>, &mut BTreeSet<String>)>) {
+    fn change(
+        &mut self,
+    ) -> (
+        &mut Map,
+        Option<(&mut BTreeSet<String>, &mut BTreeSet<String>)>,
+    ) {
         let (map, fresh) = self.inner.make_mut();
         if fresh {
             self.edit = Edit::Keys {
@@ -107,13 +112,21 @@ impl MutableDict {
     }
 
     /// Sets `key` to `value` (`None`: SQL NULL), returning the value it had.
-    pub fn insert(&mut self, key: impl Into<String>, value: Option<String>) -> Option<Option<String>> {
+    pub fn insert(
+        &mut self,
+        key: impl Into<String>,
+        value: Option<String>,
+    ) -> Option<Option<String>> {
         let key = key.into();
         self.change_key(&key).insert(key, value)
     }
 
     /// Sets `key` to a text value, returning the value it had.
-    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<Option<String>> {
+    pub fn set(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Option<Option<String>> {
         self.insert(key, Some(value.into()))
     }
 
@@ -187,7 +200,9 @@ impl MutableDict {
     }
 
     /// Mutable references to every value: the whole map is written.
-    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, String, Option<String>> {
+    pub fn values_mut(
+        &mut self,
+    ) -> std::collections::btree_map::ValuesMut<'_, String, Option<String>> {
         self.change_all().values_mut()
     }
 
@@ -394,7 +409,10 @@ impl<'de> serde::Deserialize<'de> for MutableDict {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "in a test, a failing unwrap is a failing test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
     use crate::metadata::DdlType;
@@ -404,7 +422,11 @@ mod tests {
     const TEXT: ColumnDef = ColumnDef::new("t", DdlType::Mapped(TypeInfo::named("TEXT")), false);
 
     fn base() -> MutableDict {
-        MutableDict::loaded((0..10).map(|i| (format!("k{i}"), Some(i.to_string()))).collect())
+        MutableDict::loaded(
+            (0..10)
+                .map(|i| (format!("k{i}"), Some(i.to_string())))
+                .collect(),
+        )
     }
 
     #[test]
@@ -423,7 +445,10 @@ mod tests {
             }
         );
         assert_eq!(format!("{:?}", patch.params()[1]), r#""{\"k2\"}""#);
-        assert!(d.patch(&base, &TEXT).is_none(), "only an HSTORE column is patched");
+        assert!(
+            d.patch(&base, &TEXT).is_none(),
+            "only an HSTORE column is patched"
+        );
     }
 
     #[test]
@@ -435,7 +460,10 @@ mod tests {
         *d.get_mut("k3").unwrap() = Some("3".to_owned());
         d.entry("k4").or_insert(None);
         assert!(d.changed_from(&base));
-        assert_eq!(d.patch(&base, &ATTRS).unwrap().shape(), PatchShape::Unchanged);
+        assert_eq!(
+            d.patch(&base, &ATTRS).unwrap().shape(),
+            PatchShape::Unchanged
+        );
     }
 
     #[test]

@@ -295,7 +295,10 @@ impl<T: Serialize + fmt::Debug + Send + Sync + 'static> crate::expr::AsExpressio
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "in a test, a failing unwrap is a failing test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
     use crate::metadata::DdlType;
@@ -335,7 +338,11 @@ mod tests {
     #[test]
     fn a_shorter_array_or_a_type_change_replaces_the_value_at_its_path() {
         assert_eq!(
-            steps(json!({"a": [1, 2, 3], "b": {"x": 1}}), json!({"a": [1], "b": [1]})).unwrap(),
+            steps(
+                json!({"a": [1, 2, 3], "b": {"x": 1}}),
+                json!({"a": [1], "b": [1]})
+            )
+            .unwrap(),
             vec![
                 Step::Set(p(&["a"]), json!([1])),
                 Step::Set(p(&["b"]), json!([1])),
@@ -354,7 +361,13 @@ mod tests {
         let mut one = old.clone();
         one["k7"] = json!("seven");
         let patch = json_patch(&old, &one).unwrap();
-        assert_eq!(patch.shape(), PatchShape::Jsonb { sets: 1, deletes: 0 });
+        assert_eq!(
+            patch.shape(),
+            PatchShape::Jsonb {
+                sets: 1,
+                deletes: 0
+            }
+        );
         assert_eq!(format!("{:?}", patch.params()[0]), r#""{\"k7\"}""#);
         let mut many = old.clone();
         for i in 0..40 {
@@ -363,8 +376,14 @@ mod tests {
         assert!(json_patch(&old, &many).is_none(), "past MAX_JSON_PATHS");
         let mut most = json!({"a": 1, "b": 2});
         most["a"] = json!({"x": [1, 2, 3]});
-        assert!(json_patch(&json!({"a": 1, "b": 2}), &most).is_none(), "most of the document");
-        assert_eq!(json_patch(&old, &old).unwrap().shape(), PatchShape::Unchanged);
+        assert!(
+            json_patch(&json!({"a": 1, "b": 2}), &most).is_none(),
+            "most of the document"
+        );
+        assert_eq!(
+            json_patch(&old, &old).unwrap().shape(),
+            PatchShape::Unchanged
+        );
     }
 
     #[test]
@@ -389,7 +408,10 @@ mod tests {
         assert_eq!(base.score, 1, "the base keeps its content");
         assert_eq!(
             doc.patch(&base, &DOC).unwrap().shape(),
-            PatchShape::Jsonb { sets: 1, deletes: 0 }
+            PatchShape::Jsonb {
+                sets: 1,
+                deletes: 0
+            }
         );
         assert!(doc.patch(&base, &PLAIN_JSON).is_none());
     }

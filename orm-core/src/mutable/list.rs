@@ -382,7 +382,10 @@ impl<'de, T: serde::Deserialize<'de> + Clone> serde::Deserialize<'de> for Mutabl
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "in a test, a failing unwrap is a failing test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
     use crate::types::TypeInfo;
@@ -412,7 +415,10 @@ mod tests {
         a.push("y".to_owned());
         assert!(a.changed_from(&base));
         assert_eq!(base.len(), 1, "the base keeps its content");
-        assert_eq!(a.patch(&base, &TAGS).unwrap().shape(), PatchShape::AppendOne);
+        assert_eq!(
+            a.patch(&base, &TAGS).unwrap().shape(),
+            PatchShape::AppendOne
+        );
         a.extend(["z".to_owned()]);
         assert_eq!(a.patch(&base, &TAGS).unwrap().shape(), PatchShape::Append);
         assert_eq!(a.pop().as_deref(), Some("z"));
@@ -455,6 +461,9 @@ mod tests {
         // The flush wrote `a`; the Session's next copy shares it.
         let base2 = a.clone();
         a.push("y".to_owned());
-        assert_eq!(a.patch(&base2, &TAGS).unwrap().shape(), PatchShape::AppendOne);
+        assert_eq!(
+            a.patch(&base2, &TAGS).unwrap().shape(),
+            PatchShape::AppendOne
+        );
     }
 }

@@ -170,7 +170,8 @@ impl Patch {
 /// A `text[]` literal (`{"a","b\"c"}`), bound as one TEXT parameter and cast in SQL: how
 /// a path or a list of keys, whose length differs from row to row, travels in a batch.
 pub(crate) fn text_array_literal<S: AsRef<str>>(items: &[S]) -> String {
-    let mut out = String::with_capacity(2 + items.iter().map(|s| s.as_ref().len() + 3).sum::<usize>());
+    let mut out =
+        String::with_capacity(2 + items.iter().map(|s| s.as_ref().len() + 3).sum::<usize>());
     out.push('{');
     for (n, item) in items.iter().enumerate() {
         if n > 0 {

@@ -67,7 +67,12 @@ impl<T: Ord + Clone> MutableSet<T> {
     }
 
     /// The content for a change, with the record of changes (`None`: not recorded).
-    fn change(&mut self) -> (&mut BTreeSet<T>, Option<(&mut BTreeSet<T>, &mut BTreeSet<T>)>) {
+    fn change(
+        &mut self,
+    ) -> (
+        &mut BTreeSet<T>,
+        Option<(&mut BTreeSet<T>, &mut BTreeSet<T>)>,
+    ) {
         let (items, fresh) = self.inner.make_mut();
         if fresh {
             self.edit = Edit::Elements {
@@ -124,7 +129,13 @@ impl<T: Ord + Clone> MutableSet<T> {
 
     /// Keeps the values for which `keep` returns `true`.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        let gone: Vec<T> = self.inner.value.iter().filter(|v| !keep(v)).cloned().collect();
+        let gone: Vec<T> = self
+            .inner
+            .value
+            .iter()
+            .filter(|v| !keep(v))
+            .cloned()
+            .collect();
         for v in &gone {
             self.remove(v);
         }
@@ -346,7 +357,10 @@ impl<'de, T: serde::Deserialize<'de> + Ord + Clone> serde::Deserialize<'de> for 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "in a test, a failing unwrap is a failing test")]
+#[allow(
+    clippy::unwrap_used,
+    reason = "in a test, a failing unwrap is a failing test"
+)]
 mod tests {
     use super::*;
     use crate::types::TypeInfo;
@@ -366,7 +380,10 @@ mod tests {
         assert!(s.remove(&11));
         assert!(s.insert(3));
         assert!(s.changed_from(&base));
-        assert_eq!(s.patch(&base, &CODES).unwrap().shape(), PatchShape::Unchanged);
+        assert_eq!(
+            s.patch(&base, &CODES).unwrap().shape(),
+            PatchShape::Unchanged
+        );
         s.insert(42);
         s.remove(&1);
         assert_eq!(

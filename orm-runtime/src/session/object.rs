@@ -238,7 +238,9 @@ impl<T: HasPrimaryKey + Clone> Obj<T> {
         }
         match &inner.loaded {
             None => false,
-            Some(loaded) => (0..T::TABLE.columns.len()).any(|i| inner.value.column_changed(loaded, i)),
+            Some(loaded) => {
+                (0..T::TABLE.columns.len()).any(|i| inner.value.column_changed(loaded, i))
+            }
         }
     }
 
