@@ -36,8 +36,9 @@ pub struct Post {
     pub author_id: i64,
     /// Title (CHECK: not empty).
     pub title: String,
-    /// A TEXT[] column.
-    pub tags: Vec<String>,
+    /// A TEXT[] column that records in-place changes: the Session writes a `push` as
+    /// `array_append`, not the whole array.
+    pub tags: MutableList<String>,
     /// Filled by the server on INSERT.
     #[mapped(server_default = "0")]
     pub likes: i32,
@@ -149,7 +150,7 @@ async fn main() -> Result<(), mapped::Error> {
         id: 0,
         author_id: carol_id,
         title: title.into(),
-        tags: vec!["orm".into()],
+        tags: vec!["orm".to_owned()].into(),
         likes: 0,
         created_at: chrono::Utc::now(),
     }))?;
@@ -171,7 +172,8 @@ async fn main() -> Result<(), mapped::Error> {
     for p in &hers {
         p.edit(|p| p.likes += 1);
     }
-    s.commit().await?; // one batched UPDATE for every changed post
+    hers[0].edit(|p| p.tags.push("unit-of-work".into())); // in place: array_append
+    s.commit().await?; // one batched UPDATE for every changed post, one for the new tag
     println!("session: {} posts by carol liked", hers.len());
 
     // DELETE .. RETURNING; the foreign key cascades to the posts.

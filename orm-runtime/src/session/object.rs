@@ -75,14 +75,18 @@ pub(crate) struct Inner<T: HasPrimaryKey> {
 /// Read with [`read`](Obj::read) (or [`with`](Obj::with)), change with
 /// [`write`](Obj::write) or [`edit`](Obj::edit); the session notices changes at its next
 /// flush by comparing each column with the row as loaded, and writes only the columns that
-/// differ. [`cloned`](Obj::cloned) takes a plain owned copy out.
+/// differ. A tracked container column ([`MutableList`](orm_core::mutable::MutableList),
+/// [`MutableDict`](orm_core::mutable::MutableDict), ..) answers from its record of changes
+/// instead, without comparing contents, and is written as a patch where that is smaller.
+/// [`cloned`](Obj::cloned) takes a plain owned copy out.
 ///
 /// The guards hold a lock on the entry (a read-write lock: any number of `read()` guards
 /// at once, one `write()`) and are not `Send`, so a guard kept across an `.await` in a
 /// spawned task or a web handler does not compile: there is no lock held across IO, ever.
 /// Taking `write()` while a guard of the same object is alive on the same thread blocks
-/// forever, as with any lock: keep guards short, or use `with`/`edit`. Every method is synchronous; nothing here talks to the database (a
-/// re-read is always explicit: [`Session::refresh`](super::Session::refresh)).
+/// forever, as with any lock: keep guards short, or use `with`/`edit`. Every method is
+/// synchronous; nothing here talks to the database (a re-read is always explicit:
+/// [`Session::refresh`](super::Session::refresh)).
 pub struct Obj<T: HasPrimaryKey>(pub(crate) Arc<RwLock<Inner<T>>>);
 
 impl<T: HasPrimaryKey> Clone for Obj<T> {
