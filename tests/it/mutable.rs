@@ -2,6 +2,8 @@
 //! whole value) and what the row holds afterwards.
 
 use mapped::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::{Value, json};
 
 use crate::sql_log::{assignments, capture, of};
@@ -76,4 +78,90 @@ async fn smoke_every_wrapper_patches_and_the_row_matches() {
     assert_eq!(back.attrs.get("k1"), Some(&Some("new".to_owned())));
     assert!(!back.attrs.contains_key("k2"));
     assert_eq!(back.doc["a"]["b"], json!(2));
+}
+
+/// Counts how often the Session compares or copies a tracked document's content.
+static EQ_CALLS: AtomicUsize = AtomicUsize::new(0);
+static CLONES: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Counted {
+    items: Vec<i32>,
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        EQ_CALLS.fetch_add(1, Ordering::SeqCst);
+        self.items == other.items
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        CLONES.fetch_add(1, Ordering::SeqCst);
+        Counted {
+            items: self.items.clone(),
+        }
+    }
+}
+
+#[derive(Model, Debug, Clone)]
+#[mapped(table = "mt_counted")]
+struct CountedRow {
+    #[mapped(primary_key)]
+    id: i64,
+    n: i32,
+    doc: MutableJson<Counted>,
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_dirty_check_never_compares_or_copies_an_unchanged_container() {
+    let db = test_db("mt_counted").await;
+    db.create_all(&[CountedRow::TABLE], false).await.unwrap();
+    let mut s = db.session();
+    for id in 0..100 {
+        s.add(CountedRow {
+            id,
+            n: 0,
+            doc: MutableJson::new(Counted {
+                items: (0..100).collect(),
+            }),
+        })
+        .unwrap();
+    }
+    s.commit().await.unwrap();
+    let mut s = db.session();
+    let rows = s.all(&CountedRow::query()).await.unwrap();
+    assert_eq!(rows.len(), 100);
+    EQ_CALLS.store(0, Ordering::SeqCst);
+    CLONES.store(0, Ordering::SeqCst);
+    // Every object is borrowed for writing (the Session keeps a copy of each row) and
+    // another column changes: the documents are neither copied nor compared.
+    for r in &rows {
+        r.edit(|r| r.n += 1);
+    }
+    assert!(rows.iter().all(|r| r.is_modified()));
+    let (log, _guard) = capture();
+    s.commit().await.unwrap();
+    assert_eq!(EQ_CALLS.load(Ordering::SeqCst), 0);
+    assert_eq!(CLONES.load(Ordering::SeqCst), 0);
+    let stmts = log.take();
+    let updates = of(&stmts, "UPDATE mt_counted");
+    assert_eq!(updates.len(), 1);
+    assert_eq!(crate::sql_log::set_columns(&updates[0].sql), ["n"]);
+    // Changing one document copies it once (copy-on-write) and writes one path.
+    rows[7].edit(|r| r.doc.items[3] = -3);
+    assert_eq!(CLONES.load(Ordering::SeqCst), 1);
+    s.commit().await.unwrap();
+    assert_eq!(EQ_CALLS.load(Ordering::SeqCst), 0);
+    let stmts = log.take();
+    let updates = of(&stmts, "UPDATE mt_counted");
+    assert_eq!(
+        assignments(&updates[0].sql),
+        [r#""doc" = jsonb_set("__mapped_t"."doc", $1::TEXT::text[], $2::JSONB)"#]
+    );
+    let mut fresh = db.session();
+    let back = fresh.get::<CountedRow>(7).await.unwrap().unwrap();
+    assert_eq!(back.read().doc.items[3], -3);
+    assert_eq!(back.read().doc.items[4], 4);
 }
