@@ -345,6 +345,7 @@ impl Session {
         let tx = self.begin().await?;
         let rows: Vec<T> = tx.query(query).await?;
         let unit = self.unit::<T>();
+        unit.reserve(rows.len());
         rows.into_iter().map(|r| unit.absorb(r, fresh)).collect()
     }
 

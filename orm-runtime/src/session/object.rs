@@ -147,6 +147,25 @@ impl<T: HasPrimaryKey + fmt::Debug> fmt::Debug for RefMut<'_, T> {
 }
 
 impl<T: HasPrimaryKey + Clone> Obj<T> {
+    /// A persistent object of a session, for a row just loaded.
+    pub(crate) fn persistent(
+        value: T,
+        key: T::Key,
+        owner: Option<(u64, Weak<Mutex<Vec<Obj<T>>>>)>,
+    ) -> Self {
+        Obj(Arc::new(RwLock::new(Inner {
+            value,
+            loaded: None,
+            state: ObjectState::Persistent,
+            expired: false,
+            touched: false,
+            key: Some(key),
+            owner,
+            new_in_tx: false,
+            saved: Vec::new(),
+        })))
+    }
+
     /// A transient object, in no session yet (`Session::add` takes it in).
     pub fn new(value: T) -> Self {
         Obj(Arc::new(RwLock::new(Inner {

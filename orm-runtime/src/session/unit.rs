@@ -164,24 +164,30 @@ impl<T: SessionModel> Unit<T> {
     /// unless `fresh` (locked or just-written rows) or it is expired; then columns the user
     /// has not changed take the row's values.
     pub(crate) fn absorb(&mut self, row: T, fresh: bool) -> Result<Obj<T>, Error> {
-        let key = row.key();
-        if let Some(obj) = self.map.get(&key) {
-            let mut inner = obj.try_lock()?;
-            if fresh || inner.expired {
-                inner.absorb(row);
+        // One hash per row: the entry, not a lookup and then an insert.
+        let owner = self.owner();
+        match self.map.entry(row.key()) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let obj = e.get();
+                let mut inner = obj.try_lock()?;
+                if fresh || inner.expired {
+                    inner.absorb(row);
+                }
+                drop(inner);
+                Ok(obj.clone())
             }
-            drop(inner);
-            return Ok(obj.clone());
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let key = e.key().clone();
+                let obj = Obj::persistent(row, key, owner);
+                e.insert(obj.clone());
+                Ok(obj)
+            }
         }
-        let obj = Obj::new(row);
-        {
-            let mut inner = obj.lock();
-            inner.state = ObjectState::Persistent;
-            inner.key = Some(key.clone());
-            inner.owner = self.owner();
-        }
-        self.map.insert(key, obj.clone());
-        Ok(obj)
+    }
+
+    /// Room for `n` more objects in the identity map (a query's rows).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
     }
 
     /// Takes the object out of the session: detached if it has a row, transient if not.
