@@ -136,8 +136,7 @@ pub(crate) fn assignments(sql: &str) -> Vec<String> {
     let (mut depth, mut quoted) = (0i32, false);
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut chars = rest.char_indices().peekable();
-    while let Some((at, ch)) = chars.next() {
+    for (at, ch) in rest.char_indices() {
         match ch {
             '"' => quoted = !quoted,
             '(' if !quoted => depth += 1,

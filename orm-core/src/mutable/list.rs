@@ -80,6 +80,9 @@ impl<T: Clone> MutableList<T> {
     /// Removes the last element: still an append when it was appended since the last flush.
     pub fn pop(&mut self) -> Option<T> {
         let len = self.inner.value.len();
+        if len == 0 {
+            return None;
+        }
         self.change(|from| len > from).pop()
     }
 
