@@ -442,9 +442,13 @@ fn patch_srcs(table: &TableDef, set: &SetColumn, shape: PatchShape) -> Vec<Src> 
             }
             v
         }
-        PatchShape::Jsonb { sets, deletes } => {
+        PatchShape::Jsonb {
+            sets,
+            deletes,
+            appends,
+        } => {
             let mut v = vec![("TEXT".to_owned(), true); deletes];
-            for _ in 0..sets {
+            for _ in 0..sets + appends {
                 v.push(("TEXT".to_owned(), true));
                 v.push((column_ty.clone(), true));
             }
@@ -542,7 +546,14 @@ fn push_patch(
                 param(out, 0);
             }
         }
-        PatchShape::Jsonb { sets, deletes } => {
+        PatchShape::Jsonb {
+            sets,
+            deletes,
+            appends,
+        } => {
+            for _ in 0..appends {
+                out.push("jsonb_insert(");
+            }
             for _ in 0..sets {
                 out.push("jsonb_set(");
             }
@@ -558,12 +569,12 @@ fn push_patch(
             if deletes > 0 {
                 out.push(")");
             }
-            for n in 0..sets {
+            for n in 0..sets + appends {
                 out.push(", ");
                 param(out, deletes + 2 * n);
                 out.push("::text[], ");
                 param(out, deletes + 2 * n + 1);
-                out.push(")");
+                out.push(if n < sets { ")" } else { ", true)" });
             }
         }
     }
@@ -629,7 +640,7 @@ pub fn version_column(table: &TableDef) -> Option<usize> {
 ///
 /// // `body` (column 3): one path set; `tags` (column 1): one element appended.
 /// let set = [
-///     SetColumn { column: 3, patch: Some(PatchShape::Jsonb { sets: 1, deletes: 0 }) },
+///     SetColumn { column: 3, patch: Some(PatchShape::Jsonb { sets: 1, deletes: 0, appends: 0 }) },
 ///     SetColumn { column: 1, patch: Some(PatchShape::AppendOne) },
 /// ];
 /// let row = |id: i64| UpdateRow {
@@ -1030,10 +1041,11 @@ mod patch_tests {
                 3,
                 PatchShape::Jsonb {
                     sets: 2,
-                    deletes: 2
+                    deletes: 2,
+                    appends: 1
                 }
             ),
-            r#"jsonb_set(jsonb_set(("__mapped_t"."body" #- $1::TEXT::text[] #- $2::TEXT::text[]), $3::TEXT::text[], $4::JSONB), $5::TEXT::text[], $6::JSONB)"#
+            r#"jsonb_insert(jsonb_set(jsonb_set(("__mapped_t"."body" #- $1::TEXT::text[] #- $2::TEXT::text[]), $3::TEXT::text[], $4::JSONB), $5::TEXT::text[], $6::JSONB), $7::TEXT::text[], $8::JSONB, true)"#
         );
     }
 

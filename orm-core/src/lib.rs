@@ -404,6 +404,10 @@ pub mod __private {
                                 && bytes_eq(name.as_bytes(), b"CITEXT"))
                             || (bytes_eq(m.as_bytes(), b"CITEXT")
                                 && bytes_eq(name.as_bytes(), b"TEXT"))
+                            // A JSONB value type (`serde_json::Value`, `Json<T>`,
+                            // `MutableJson<T>`) reads and binds JSON as well.
+                            || (bytes_eq(m.as_bytes(), b"JSONB")
+                                && bytes_eq(name.as_bytes(), b"JSON"))
                     }
                     None => true,
                 };

@@ -30,10 +30,11 @@ pub const MAX_JSON_PATHS: usize = 32;
 /// It derefs to `T`; change it through `&mut T` any way you like (`doc["a"]["b"] = json!(1)`,
 /// `pointer_mut`, `as_object_mut().entry(..)`, a struct's fields). At the flush the value is
 /// compared with the row as loaded, path by path: changed, added and removed object keys
-/// and array elements become `jsonb_set` / `#-` steps, and appended array elements are set
-/// past the end. The whole document is written instead when its root changes type or is
-/// a scalar, when more than [`MAX_JSON_PATHS`] paths changed, when the changed values hold
-/// more than half of the document, or when the column is `JSON` (which has no `jsonb_set`).
+/// and array elements become `jsonb_set` / `#-` steps, and elements appended to an array
+/// are inserted after its last element (`jsonb_insert(col, '{path,-1}', $v, true)`), so
+/// appends by two sessions both stay. The whole document is written instead when its root changes type or is
+/// a scalar, when more than [`MAX_JSON_PATHS`] paths changed, when the changed values (and
+/// removed keys) add up to more than half of the document, or when the column is `JSON` (which has no `jsonb_set`).
 ///
 /// ```
 /// use orm_core::mutable::MutableJson;
@@ -132,6 +133,8 @@ fn as_tree<T: Serialize + 'static>(value: &T) -> Option<Cow<'_, Value>> {
 enum Step {
     Set(Vec<String>, Value),
     Delete(Vec<String>),
+    /// An element appended to the array at the path.
+    Append(Vec<String>, Value),
 }
 
 /// The number of nodes of a JSON tree.
@@ -184,11 +187,10 @@ fn diff(path: &mut Vec<String>, old: &Value, new: &Value, steps: &mut Vec<Step>)
                     r?;
                 }
             }
-            // Appended elements: `jsonb_set` past the end appends.
-            for (i, vb) in b.iter().enumerate().skip(a.len()) {
-                path.push(i.to_string());
-                steps.push(Step::Set(path.clone(), vb.clone()));
-                path.pop();
+            // Appended elements go after whatever the array holds then, so appends by
+            // two sessions both stay.
+            for vb in b.iter().skip(a.len()) {
+                steps.push(Step::Append(path.clone(), vb.clone()));
             }
         }
         _ if old == new => {}
@@ -212,30 +214,42 @@ fn json_patch(old: &Value, new: &Value) -> Option<Patch> {
     let written: usize = steps
         .iter()
         .map(|s| match s {
-            Step::Set(_, v) => size(v),
-            Step::Delete(_) => 0,
+            Step::Set(_, v) | Step::Append(_, v) => size(v),
+            Step::Delete(_) => 1,
         })
         .sum();
     if written * 2 > size(new) {
         return None;
     }
     let mut params: Vec<Param> = Vec::new();
-    let mut sets = 0;
-    let mut deletes = 0;
+    let (mut sets, mut deletes, mut appends) = (0, 0, 0);
     for step in &steps {
         if let Step::Delete(path) = step {
             params.push(Arc::new(text_array_literal(path)));
             deletes += 1;
         }
     }
-    for step in steps {
+    for step in &steps {
         if let Step::Set(path, value) = step {
-            params.push(Arc::new(text_array_literal(&path)));
-            params.push(Arc::new(value));
+            params.push(Arc::new(text_array_literal(path)));
+            params.push(Arc::new(value.clone()));
             sets += 1;
         }
     }
-    Some(Patch::new(PatchShape::Jsonb { sets, deletes }, params))
+    for step in steps {
+        if let Step::Append(mut path, value) = step {
+            path.push("-1".to_owned());
+            params.push(Arc::new(text_array_literal(&path)));
+            params.push(Arc::new(value));
+            appends += 1;
+        }
+    }
+    let shape = PatchShape::Jsonb {
+        sets,
+        deletes,
+        appends,
+    };
+    Some(Patch::new(shape, params))
 }
 
 impl<T> Tracked for MutableJson<T>
@@ -329,7 +343,7 @@ mod tests {
                 Step::Set(p(&["a", "b"]), json!(5)),
                 Step::Set(p(&["a", "n"]), Value::Null),
                 Step::Set(p(&["d", "1"]), json!(3)),
-                Step::Set(p(&["d", "2"]), json!(4)),
+                Step::Append(p(&["d"]), json!(4)),
                 Step::Delete(p(&["e"])),
             ]
         );
@@ -365,7 +379,8 @@ mod tests {
             patch.shape(),
             PatchShape::Jsonb {
                 sets: 1,
-                deletes: 0
+                deletes: 0,
+                appends: 0
             }
         );
         assert_eq!(format!("{:?}", patch.params()[0]), r#""{\"k7\"}""#);
@@ -410,7 +425,8 @@ mod tests {
             doc.patch(&base, &DOC).unwrap().shape(),
             PatchShape::Jsonb {
                 sets: 1,
-                deletes: 0
+                deletes: 0,
+                appends: 0
             }
         );
         assert!(doc.patch(&base, &PLAIN_JSON).is_none());

@@ -25,7 +25,7 @@
 //! | [`MutableList`] | only appends (`push`, `extend`, ..) | `array_append(col, $1)` / `array_cat(col, $1)` |
 //! | [`MutableSet`] | inserts and removals | `ARRAY(SELECT unnest(array_cat(col, $1)) EXCEPT SELECT unnest($2))` |
 //! | [`MutableDict`] | keys set and removed | `(col - $2::text[]) \|\| $1` |
-//! | `MutableJson` | values changed at paths | `jsonb_set(col #- $1::text[], $2::text[], $3)` |
+//! | `MutableJson` | values changed at paths | `jsonb_set(col #- $1::text[], $2::text[], $3)`, `jsonb_insert(col, '{path,-1}', $4, true)` for appended array elements |
 //!
 //! Anything else (a sort, a removal from a list, `DerefMut` on a list or map, a change of a
 //! JSON document's root type, more changed paths than a patch is worth) writes the whole
@@ -108,13 +108,16 @@ pub enum PatchShape {
         /// Keys were removed.
         removed: bool,
     },
-    /// JSONB paths deleted and set (parameters: each deleted path as a `text[]` literal, then
-    /// each set path and its value).
+    /// JSONB paths deleted, set and appended to (parameters: each deleted path as a `text[]`
+    /// literal, then each set path and its value, then each appended-to array's path
+    /// (ending in `-1`) and the element).
     Jsonb {
-        /// Paths set.
+        /// Paths set (`jsonb_set`).
         sets: usize,
-        /// Paths deleted.
+        /// Paths deleted (`#-`).
         deletes: usize,
+        /// Elements appended to arrays (`jsonb_insert(.., true)` after the last element).
+        appends: usize,
     },
 }
 
@@ -126,7 +129,11 @@ impl PatchShape {
             PatchShape::AppendOne | PatchShape::Append => 1,
             PatchShape::SetOf { added, removed } => usize::from(added) + usize::from(removed),
             PatchShape::Hstore { set, removed } => usize::from(set) + usize::from(removed),
-            PatchShape::Jsonb { sets, deletes } => deletes + 2 * sets,
+            PatchShape::Jsonb {
+                sets,
+                deletes,
+                appends,
+            } => deletes + 2 * sets + 2 * appends,
         }
     }
 }

@@ -641,6 +641,8 @@ fn sql_type_overrides_are_matched_against_the_mapped_type() {
     ));
     assert!(ddl_type_fits(Array::<Text>::TYPE, "VARCHAR(10)[]"));
     assert!(ddl_type_fits(Int4::TYPE, "int4"));
+    assert!(ddl_type_fits(Jsonb::TYPE, "JSON"));
+    assert!(!ddl_type_fits(Json::TYPE, "JSONB"));
     assert!(
         ddl_type_fits(Int8::TYPE, "my_domain"),
         "unknown names are not checked"
