@@ -153,6 +153,20 @@ fn diff(path: &mut Vec<String>, old: &Value, new: &Value, steps: &mut Vec<Step>)
         return None;
     }
     match (old, new) {
+        (Value::Object(a), Value::Object(b))
+            if a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| x == y) =>
+        {
+            // The same keys in the same order (the usual case: values changed): one walk,
+            // no lookups.
+            for ((k, va), vb) in a.iter().zip(b.values()) {
+                if va != vb {
+                    path.push(k.clone());
+                    let r = diff(path, va, vb, steps);
+                    path.pop();
+                    r?;
+                }
+            }
+        }
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
                 match b.get(k) {
