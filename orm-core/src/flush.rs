@@ -414,7 +414,7 @@ impl From<usize> for SetColumn {
 }
 
 /// The sources a patch's parameters come from in a batch (named after the column's index,
-/// so no user column name can clash): name suffix, type, scalar.
+/// in the `__mapped_` namespace the flush reserves for itself): name suffix, type, scalar.
 fn patch_srcs(table: &TableDef, set: &SetColumn, shape: PatchShape) -> Vec<Src> {
     let c = col(table, set.column);
     let column_ty = c.sql_type.to_sql();
@@ -668,6 +668,11 @@ pub fn version_column(table: &TableDef) -> Option<usize> {
 /// let sql = flush::update(Account::TABLE, &[SetColumn::whole(3)], &[row]);
 /// assert_eq!(sql.sql(), r#"UPDATE "accounts" AS "__mapped_t" SET "balance" = $1 WHERE "__mapped_t"."id" = $2 RETURNING "__mapped_t"."id""#);
 /// ```
+///
+/// # Panics
+///
+/// When a row's `values` are fewer than the `set` columns take ([`SetColumn::params`]): the
+/// rows are built by the Session from the same list.
 pub fn update(table: &TableDef, set: &[SetColumn], rows: &[UpdateRow]) -> CompiledSql {
     let keys = key_columns(table);
     let version = version_column(table);

@@ -324,14 +324,18 @@ impl Tracked for MutableDict {
         if !is_column_type(column, "HSTORE") {
             return None;
         }
-        // A key set back to the value it had is not written.
-        let set: Vec<&String> = set
-            .iter()
-            .filter(|k| base.inner.value.get(*k) != self.inner.value.get(*k))
-            .collect();
+        // A key set back to the value it had is not written; a key recorded as set that
+        // is gone now (an `entry(..)` whose occupied entry was removed) is a removal.
+        let now = &self.inner.value;
+        let was = &base.inner.value;
         let removed: Vec<&String> = removed
             .iter()
-            .filter(|k| base.inner.value.contains_key(*k))
+            .chain(set.iter().filter(|k| !now.contains_key(*k)))
+            .filter(|k| was.contains_key(*k))
+            .collect();
+        let set: Vec<&String> = set
+            .iter()
+            .filter(|k| now.contains_key(*k) && was.get(*k) != now.get(*k))
             .collect();
         if set.is_empty() && removed.is_empty() {
             return Some(Patch::unchanged());
@@ -464,6 +468,24 @@ mod tests {
             d.patch(&base, &ATTRS).unwrap().shape(),
             PatchShape::Unchanged
         );
+    }
+
+    #[test]
+    fn a_key_removed_through_its_entry_is_a_removal() {
+        let base = base();
+        let mut d = base.clone();
+        if let std::collections::btree_map::Entry::Occupied(o) = d.entry("k5") {
+            o.remove();
+        }
+        let patch = d.patch(&base, &ATTRS).unwrap();
+        assert_eq!(
+            patch.shape(),
+            PatchShape::Hstore {
+                set: false,
+                removed: true
+            }
+        );
+        assert_eq!(format!("{:?}", patch.params()[0]), r#""{\"k5\"}""#);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use bytes::BytesMut;
 use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -47,6 +47,13 @@ pub const MAX_JSON_PATHS: usize = 32;
 /// ```
 pub struct MutableJson<T> {
     inner: Shared<T>,
+    /// For a typed `T` read from a row: the document as stored, with the content it was
+    /// decoded into. While the Session's copy of the row holds that content, the diff
+    /// starts from the stored document, not from a re-serialization of it (serde
+    /// defaults, aliases, skipped and unknown fields make the two differ, and a patch
+    /// computed from the wrong one could miss). `None` for `serde_json::Value` (the
+    /// content is the document) and for values made in Rust.
+    stored: Option<(Weak<T>, Arc<Value>)>,
 }
 
 impl<T: Clone> MutableJson<T> {
@@ -54,6 +61,7 @@ impl<T: Clone> MutableJson<T> {
     pub fn new(value: T) -> Self {
         MutableJson {
             inner: Shared::new(value),
+            stored: None,
         }
     }
 
@@ -73,6 +81,7 @@ impl<T> Clone for MutableJson<T> {
     fn clone(&self) -> Self {
         MutableJson {
             inner: self.inner.clone(),
+            stored: self.stored.clone(),
         }
     }
 }
@@ -117,6 +126,21 @@ impl<T: Serialize> Serialize for MutableJson<T> {
 impl<'de, T: serde::Deserialize<'de> + Clone> serde::Deserialize<'de> for MutableJson<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer).map(MutableJson::new)
+    }
+}
+
+impl<T: fmt::Debug> MutableJson<T> {
+    #[cfg(test)]
+    fn loaded(doc: Value) -> Self
+    where
+        T: DeserializeOwned + Clone + 'static,
+    {
+        let mut buf = BytesMut::new();
+        let _ = postgres_types::Json(&doc).to_sql(&Type::JSONB, &mut buf);
+        match Self::from_sql(&Type::JSONB, &buf) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
     }
 }
 
@@ -278,7 +302,12 @@ where
         if !is_column_type(column, "JSONB") {
             return None;
         }
-        let old = as_tree(&*base.inner.value)?;
+        let old = match &base.stored {
+            Some((of, doc)) if std::ptr::eq(of.as_ptr(), Arc::as_ptr(&base.inner.value)) => {
+                Cow::Borrowed(&**doc)
+            }
+            _ => as_tree(&*base.inner.value)?,
+        };
         let new = as_tree(&*self.inner.value)?;
         json_patch(&old, &new)
     }
@@ -300,17 +329,30 @@ impl<T: Serialize + fmt::Debug> ToSql for MutableJson<T> {
     to_sql_checked!();
 }
 
-impl<'a, T: DeserializeOwned + Clone> FromSql<'a> for MutableJson<T> {
+impl<'a, T: DeserializeOwned + Clone + 'static> FromSql<'a> for MutableJson<T> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        postgres_types::Json::<T>::from_sql(ty, raw).map(|j| MutableJson::new(j.0))
+        let doc = postgres_types::Json::<Value>::from_sql(ty, raw)?.0;
+        // `serde_json::Value` is the document itself; a typed value keeps the document as
+        // stored beside it, for the diff.
+        let doc = match (Box::new(doc) as Box<dyn Any>).downcast::<T>() {
+            Ok(value) => return Ok(MutableJson::new(*value)),
+            Err(doc) => match doc.downcast::<Value>() {
+                Ok(doc) => doc,
+                Err(_) => return Err("a JSON document that is not a JSON value".into()),
+            },
+        };
+        let value = T::deserialize(&*doc)?;
+        let inner = Shared::new(value);
+        let stored = Some((Arc::downgrade(&inner.value), Arc::new(*doc)));
+        Ok(MutableJson { inner, stored })
     }
     fn accepts(ty: &Type) -> bool {
         <postgres_types::Json<T> as FromSql<'a>>::accepts(ty)
     }
 }
 
-impl<T: DeserializeOwned + Clone> FromSqlValue<Jsonb> for MutableJson<T> {}
-impl<T: DeserializeOwned + Clone> FromSqlValue<Json> for MutableJson<T> {}
+impl<T: DeserializeOwned + Clone + 'static> FromSqlValue<Jsonb> for MutableJson<T> {}
+impl<T: DeserializeOwned + Clone + 'static> FromSqlValue<Json> for MutableJson<T> {}
 
 impl<T: Serialize + fmt::Debug + Send + Sync + 'static> crate::expr::AsExpression<Jsonb>
     for MutableJson<T>
@@ -413,6 +455,33 @@ mod tests {
             json_patch(&old, &old).unwrap().shape(),
             PatchShape::Unchanged
         );
+    }
+
+    #[test]
+    fn a_typed_value_diffs_from_the_document_as_stored() {
+        #[derive(Serialize, serde::Deserialize, Clone, Debug)]
+        struct Settings {
+            #[serde(default)]
+            theme: Option<String>,
+            #[serde(alias = "fullName")]
+            name: String,
+        }
+        // The stored document lacks `theme` and spells `name` another way.
+        let base = MutableJson::<Settings>::loaded(json!({"fullName": "Ann", "extra": 1}));
+        let mut doc = base.clone();
+        doc.theme = Some("dark".into());
+        let patch = doc.patch(&base, &DOC);
+        // From the stored document: `extra` and `fullName` go, `name` and `theme` come;
+        // that is most of a small document, so the whole value.
+        assert!(patch.is_none());
+        let old = base.stored.as_ref().map(|(_, d)| (**d).clone());
+        assert_eq!(old, Some(json!({"fullName": "Ann", "extra": 1})));
+        // A re-serialization is not used as the base.
+        let mut steps = Vec::new();
+        let new = serde_json::to_value(&*doc).unwrap();
+        diff(&mut Vec::new(), old.as_ref().unwrap(), &new, &mut steps).unwrap();
+        assert!(steps.contains(&Step::Delete(p(&["fullName"]))));
+        assert!(steps.contains(&Step::Set(p(&["theme"]), json!("dark"))));
     }
 
     #[test]

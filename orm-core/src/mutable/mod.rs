@@ -24,16 +24,24 @@
 //! |---|---|---|
 //! | [`MutableList`] | only appends (`push`, `extend`, ..) | `array_append(col, $1)` / `array_cat(col, $1)` |
 //! | [`MutableSet`] | inserts and removals | `ARRAY(SELECT unnest(array_cat(col, $1)) EXCEPT SELECT unnest($2))` |
-//! | [`MutableDict`] | keys set and removed | `(col - $2::text[]) \|\| $1` |
+//! | [`MutableDict`] | keys set and removed | `(col - $1::text[]) \|\| $2` |
 //! | `MutableJson` | values changed at paths | `jsonb_set(col #- $1::text[], $2::text[], $3)`, `jsonb_insert(col, '{path,-1}', $4, true)` for appended array elements |
 //!
-//! Anything else (a sort, a removal from a list, `DerefMut` on a list or map, a change of a
-//! JSON document's root type, more changed paths than a patch is worth) writes the whole
-//! value. Either way the row equals the object afterwards. Because a patch touches only its
-//! keys, paths or appended elements, two sessions that change different keys of one row at
-//! the same time both keep their changes (a whole-value write would keep only the last).
+//! Anything else (a sort, a removal from a list, `DerefMut` on a list, set or map, a change
+//! of a JSON document's root type, more changed paths than a patch is worth) writes the
+//! whole value, after a comparison with the row as loaded (a sort of a sorted list writes
+//! nothing). Either way the row equals the object afterwards. Because a patch touches only
+//! its keys, paths or appended elements, two sessions that change different keys of one row
+//! at the same time both keep their changes (a whole-value write would keep only the last).
 //! A column's patch is not read back: under such concurrent edits the database holds the
 //! merged value and the object its own, until it is next loaded.
+//!
+//! Two limits: a [`MutableSet`] patch merges elements with the column's SQL equality
+//! (`EXCEPT`), so on a `CITEXT[]` column or a nondeterministic collation, elements the
+//! `BTreeSet` keeps apart (`"A"`, `"a"`) become one; map such a column as a
+//! [`MutableList`] or a plain `Vec`. And an element appended to a list of a
+//! length-limited type (`VARCHAR(8)[]`) is cast to it, which cuts an over-long string
+//! instead of failing (as whole-value batches of such columns already do).
 
 use std::sync::{Arc, Weak};
 
@@ -54,7 +62,8 @@ pub use set::MutableSet;
 
 /// A column type that records its changes (the `Mutable*` wrappers, and `Option`s of them).
 /// The derive asks it, through the Session, whether a column changed and how to write it.
-pub trait Tracked {
+/// Sealed: a wrong answer would hide a change from the Session.
+pub trait Tracked: sealed::Sealed {
     /// Whether the value differs from `base`, the Session's copy of the row: a pointer
     /// comparison, never a comparison of contents.
     fn changed_from(&self, base: &Self) -> bool;
@@ -62,6 +71,17 @@ pub trait Tracked {
     /// The patch that turns `base` into `self` in `column`, or `None` to write the whole
     /// value (the change is not a patchable one, or the patch would not be smaller).
     fn patch(&self, base: &Self, column: &ColumnDef) -> Option<Patch>;
+}
+
+pub(crate) mod sealed {
+    /// Only this crate's containers are [`Tracked`](super::Tracked).
+    pub trait Sealed {}
+    impl<T: Sealed> Sealed for Option<T> {}
+    impl<T> Sealed for super::MutableList<T> {}
+    impl<T> Sealed for super::MutableSet<T> {}
+    impl Sealed for super::MutableDict {}
+    #[cfg(feature = "json")]
+    impl<T> Sealed for super::MutableJson<T> {}
 }
 
 impl<T: Tracked> Tracked for Option<T> {

@@ -348,7 +348,8 @@ impl<T: Model + HasPrimaryKey> Inner<T> {
         match self.loaded.take() {
             Some(loaded) => {
                 for i in 0..T::TABLE.columns.len() {
-                    if !self.value.column_changed(&loaded, i) {
+                    // Changed in place but back to what it was counts as unchanged.
+                    if !self.value.column_changed(&loaded, i) || self.value.column_eq(&loaded, i) {
                         self.value.copy_column(&row, i);
                     }
                 }

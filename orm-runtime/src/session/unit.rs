@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use orm_core::flush::{self, InsertResult, PatchShape, SetColumn, UpdateRow};
-use orm_core::metadata::{ConstraintDef, Deferrable, FkTarget, OnUpdate, TableDef};
+use orm_core::metadata::{ConstraintDef, DdlType, Deferrable, FkTarget, OnUpdate, TableDef};
 use orm_core::model::{HasPrimaryKey, Model};
 use orm_core::value::Param;
 use orm_core::writer::CompiledSql;
@@ -645,6 +645,15 @@ impl<T: SessionModel> Unit<T> {
         // Objects that change the same columns the same way (whole values, or patches of
         // one shape) go in one statement.
         let mut groups: Vec<(Vec<SetColumn>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
+        // Other columns reach the set only when their values differ: no second comparison.
+        let is_container = |i: usize| {
+            T::TABLE.columns.get(i).is_some_and(|c| match c.sql_type {
+                DdlType::Mapped(info) => {
+                    info.dims > 0 || matches!(info.name, "HSTORE" | "JSON" | "JSONB")
+                }
+                DdlType::Custom(_) => true,
+            })
+        };
         for (obj, mut set) in updates {
             // Foreign keys of a broken cycle may point at rows inserted later in this
             // flush: they are written by the post-update, after every INSERT.
@@ -673,6 +682,13 @@ impl<T: SessionModel> Unit<T> {
                         });
                         values.extend(p.into_params());
                     }
+                    // A container changed in a way it does not record (a sort, `DerefMut`)
+                    // may hold what it held: compared now, only because it changed.
+                    None if is_container(i)
+                        && inner
+                            .loaded
+                            .as_ref()
+                            .is_some_and(|base| inner.value.column_eq(base, i)) => {}
                     None => {
                         if let Some(p) = inner.value.column_value(i) {
                             columns.push(SetColumn::whole(i));
