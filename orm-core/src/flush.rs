@@ -356,6 +356,19 @@ fn key_columns(table: &TableDef) -> Vec<usize> {
         .collect()
 }
 
+/// ` AND "__mapped_t"."version" = "__mapped_u"."__mapped_version"`: a batched row matches only
+/// at the version it was loaded with.
+fn push_version_match(out: &mut SqlWriter, table: &TableDef, v: usize) {
+    out.push(" AND ");
+    out.push_ident(TARGET);
+    out.push(".");
+    out.push_ident(col(table, v).name);
+    out.push(" = ");
+    out.push_ident(SOURCE);
+    out.push(".");
+    out.push_ident(VERSION);
+}
+
 fn push_key_match(out: &mut SqlWriter, table: &TableDef, keys: &[usize], a: &str, b: &str) {
     out.push_list(keys, " AND ", |out, &k| {
         let name = col(table, k).name;
@@ -778,14 +791,7 @@ pub fn update(table: &TableDef, set: &[SetColumn], rows: &[UpdateRow]) -> Compil
         out.push(" WHERE ");
         push_key_match(&mut out, table, &keys, TARGET, SOURCE);
         if let Some(v) = versioned {
-            out.push(" AND ");
-            out.push_ident(TARGET);
-            out.push(".");
-            out.push_ident(col(table, v).name);
-            out.push(" = ");
-            out.push_ident(SOURCE);
-            out.push(".");
-            out.push_ident(VERSION);
+            push_version_match(&mut out, table, v);
         }
     }
     out.push(" RETURNING ");
@@ -848,14 +854,7 @@ pub fn delete(table: &TableDef, keys: &[Vec<Param>], versions: Option<&[Param]>)
     out.push(" WHERE ");
     push_key_match(&mut out, table, &key_cols, TARGET, SOURCE);
     if let Some(v) = version {
-        out.push(" AND ");
-        out.push_ident(TARGET);
-        out.push(".");
-        out.push_ident(col(table, v).name);
-        out.push(" = ");
-        out.push_ident(SOURCE);
-        out.push(".");
-        out.push_ident(VERSION);
+        push_version_match(&mut out, table, v);
         out.push(" RETURNING ");
         push_columns(&mut out, table, &key_cols, Some(TARGET));
     }

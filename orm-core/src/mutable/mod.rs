@@ -217,6 +217,17 @@ pub(crate) fn text_array_literal<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
+/// Whether `column` holds a container (an array, HSTORE, JSON or JSONB, or a type written by
+/// hand): a change of such a column that records no patch may still leave its content as
+/// it was, which the Session checks before writing it whole.
+pub fn is_container_column(column: &ColumnDef) -> bool {
+    matches!(column.sql_type, DdlType::Custom(_))
+        || is_array_column(column)
+        || ["HSTORE", "JSON", "JSONB"]
+            .iter()
+            .any(|name| is_column_type(column, name))
+}
+
 /// Whether `column` is an array column (one element type, any dimensions).
 pub(crate) fn is_array_column(column: &ColumnDef) -> bool {
     match column.sql_type {

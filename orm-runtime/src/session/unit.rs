@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use orm_core::flush::{self, InsertResult, PatchShape, SetColumn, UpdateRow};
-use orm_core::metadata::{ConstraintDef, DdlType, Deferrable, FkTarget, OnUpdate, TableDef};
+use orm_core::metadata::{ConstraintDef, Deferrable, FkTarget, OnUpdate, TableDef};
 use orm_core::model::{HasPrimaryKey, Model};
 use orm_core::value::Param;
 use orm_core::writer::CompiledSql;
@@ -647,12 +647,10 @@ impl<T: SessionModel> Unit<T> {
         let mut groups: Vec<(Vec<SetColumn>, Vec<(Obj<T>, Vec<Param>)>)> = Vec::new();
         // Other columns reach the set only when their values differ: no second comparison.
         let is_container = |i: usize| {
-            T::TABLE.columns.get(i).is_some_and(|c| match c.sql_type {
-                DdlType::Mapped(info) => {
-                    info.dims > 0 || matches!(info.name, "HSTORE" | "JSON" | "JSONB")
-                }
-                DdlType::Custom(_) => true,
-            })
+            T::TABLE
+                .columns
+                .get(i)
+                .is_some_and(orm_core::mutable::is_container_column)
         };
         for (obj, mut set) in updates {
             // Foreign keys of a broken cycle may point at rows inserted later in this
